@@ -1,0 +1,1 @@
+"""Verifiable credentials: the micro-credential model, and signing/verifying VCs and VPs."""

@@ -1,0 +1,25 @@
+"""The table shape of a stored key, mixed into each service's own ``keys`` table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class KeyRecordMixin:
+    """A key pair: public JWK in clear, private JWK only as AES-GCM ciphertext.
+
+    ``owner`` names who the key belongs to (an issuing organisation, a learner, the
+    verifier); ``retired_at`` is set on rotation, and retired keys stay for verification.
+    """
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, str]] = mapped_column(JSON)
+    private_jwk_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -1,0 +1,125 @@
+"""Async engine, sessions and Alembic migrations, identical on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import Connection, MetaData, event, pool
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+# Stable constraint names, so migrations written on SQLite apply on PostgreSQL unchanged.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """Metadata for one service's tables: each service keeps its own tables and migrations."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            # One file per service; a pool of connections to it only adds lock contention.
+            poolclass=pool.NullPool if ":memory:" not in url else pool.StaticPool,
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the caller finishes, roll back when it raises.
+
+    Services never commit; this is the one place that does (FastAPI dependencies and CLI
+    commands both use it).
+    """
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade_database(engine: AsyncEngine, migrations_dir: Path) -> None:
+    """Apply every migration of one service to its database, inside the running loop."""
+    config = alembic_config(migrations_dir, engine.url.render_as_string(hide_password=False))
+
+    def _upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def run_migrations_from_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+    """Body of every service's ``migrations/env.py``.
+
+    Uses the connection handed over by ``upgrade_database`` when there is one; otherwise
+    (the ``alembic`` command line) opens its own engine from the configured URL.
+    """
+
+    def _run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    given = context.config.attributes.get("connection")
+    if given is not None:
+        _run(given)
+        return
+
+    async def _standalone() -> None:
+        engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "")
+        async with engine.begin() as connection:
+            await connection.run_sync(_run)
+        await engine.dispose()
+
+    asyncio.run(_standalone())

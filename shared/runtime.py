@@ -1,0 +1,75 @@
+"""What a running service holds: settings, database, key-encryption key, outbound client.
+
+``new_service_app`` builds the FastAPI app every service starts from, with one lifespan that
+opens and closes all of it. Nothing happens at import time; tests build apps with their own
+settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db import create_engine, session_factory, upgrade_database
+from shared.http import safe_client
+from shared.settings import ServiceSettings
+from shared.web import health_router, install_error_handlers
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    key_encryption_key: bytes
+
+
+StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: ServiceSettings, migrations_dir: Path
+) -> AsyncIterator[ServiceRuntime]:
+    """Open everything a service needs; in development, migrate its database first."""
+    kek = settings.load_key_encryption_key()
+    if settings.database_url is None:
+        settings.ensure_data_dir()
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        if settings.is_development:
+            await upgrade_database(engine, migrations_dir)
+        async with safe_client(allow_loopback=settings.is_development) as http:
+            yield ServiceRuntime(settings, engine, session_factory(engine), http, kek)
+    finally:
+        await engine.dispose()
+
+
+def new_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    migrations_dir: Path,
+    on_startup: StartupHook | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, migrations_dir) as runtime:
+            app.state.runtime = runtime
+            if on_startup is not None:
+                await on_startup(runtime)
+            yield
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_router(settings.service_name))
+    return app

@@ -1,0 +1,135 @@
+"""Settings every service shares: data directory, database, public URL, key-encryption key.
+
+Each service subclasses ``ServiceSettings`` with its own environment prefix (``ISSUER_``,
+``HOLDER_``, ``VERIFIER_``). Node-wide values (data directory, environment, key-encryption
+key) are read from ``CREDSTACK_*`` and may be overridden per service.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import ConfigurationError
+
+KEK_FILE_NAME = "key-encryption-key"
+KEK_BYTES = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def _node_wide(name: str, prefix: str) -> AliasChoices:
+    """Accept ``<PREFIX>NAME`` first, then the node-wide ``CREDSTACK_NAME``."""
+    return AliasChoices(f"{prefix}{name}", f"CREDSTACK_{name}", name.lower())
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service; subclasses set ``service_name`` and ``default_port``."""
+
+    service_name: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8000
+
+    model_config = SettingsConfigDict(populate_by_name=True, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".credstack"))
+    environment: Environment = Field(default=Environment.DEVELOPMENT)
+    database_url: str | None = None
+    public_base_url: str | None = None
+    key_encryption_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int | None = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        prefix = f"{cls.service_name.upper()}_"
+        cls.model_config = SettingsConfigDict(
+            env_prefix=prefix, populate_by_name=True, extra="ignore"
+        )
+        for name in ("data_dir", "environment", "key_encryption_key"):
+            cls.model_fields[name].validation_alias = _node_wide(name.upper(), prefix)
+        cls.model_fields["environment"].validation_alias = AliasChoices(
+            f"{prefix}ENV", "CREDSTACK_ENV", "environment"
+        )
+        cls.model_rebuild(force=True)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def bind_port(self) -> int:
+        return self.port if self.port is not None else self.default_port
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or an SQLite file named after the service in the data directory."""
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / f"{self.service_name}.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"
+
+    @property
+    def base_url(self) -> str:
+        """Public base URL without a trailing slash (the identifier peers see)."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://localhost:{self.bind_port}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.data_dir
+
+    def load_key_encryption_key(self) -> bytes:
+        """Return the 32-byte key-encryption key.
+
+        Production takes it from the environment only; development generates one into the
+        data directory (mode 0600) on first run so a laptop start needs no set-up.
+        """
+        if self.key_encryption_key is not None:
+            return decode_kek(self.key_encryption_key.get_secret_value())
+        if not self.is_development:
+            raise ConfigurationError(
+                "No key-encryption key: set CREDSTACK_KEY_ENCRYPTION_KEY (32 random bytes, "
+                "base64url; `credstack kek` prints a new one) before starting in production."
+            )
+        return _development_kek(self.ensure_data_dir() / KEK_FILE_NAME)
+
+
+def new_kek_text() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEK_BYTES)).decode().rstrip("=")
+
+
+def decode_kek(text: str) -> bytes:
+    text = text.strip()
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as exc:
+        raise ConfigurationError("The key-encryption key is not valid base64url.") from exc
+    if len(raw) != KEK_BYTES:
+        raise ConfigurationError(
+            f"The key-encryption key must decode to {KEK_BYTES} bytes, not {len(raw)}."
+        )
+    return raw
+
+
+def _development_kek(path: Path) -> bytes:
+    if not path.exists():
+        # O_EXCL: two services starting together must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(new_kek_text())
+    return decode_kek(path.read_text())

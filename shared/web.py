@@ -1,0 +1,89 @@
+"""What the three web apps share: error handlers, the health endpoint, templating."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+from shared.errors import CredstackError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+HTML_PREFIXES_EXCLUDED = ("/api/", "/.well-known/")
+
+
+def wants_html(request: Request) -> bool:
+    """Screens get an HTML error page; the API and protocol endpoints get JSON."""
+    if request.url.path.startswith(HTML_PREFIXES_EXCLUDED):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def templates_for(*directories: Path) -> Jinja2Templates:
+    """A Jinja2 environment over the service's templates plus the shared ones.
+
+    Autoescaping is on for every template: values from credentials are untrusted.
+    """
+    return Jinja2Templates(directory=[*directories, TEMPLATES_DIR])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_credstack_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CredstackError)
+        headers = {"Cache-Control": "no-store"}
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
+        if wants_html(request):
+            templates: Jinja2Templates = request.app.state.error_templates
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"error": exc},
+                status_code=exc.status_code,
+                headers=headers,
+            )
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(_describe(error) for error in exc.errors())
+        body = {"error": "invalid_request", "error_description": problems}
+        return JSONResponse(body, status_code=400, headers={"Cache-Control": "no-store"})
+
+    app.state.error_templates = templates_for()
+    app.add_exception_handler(CredstackError, on_credstack_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def _describe(error: dict[str, object]) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{location}: {error.get('msg', 'invalid')}" if location else str(error.get("msg"))
+
+
+def health_router(service_name: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness and database reachability, for load balancers and `credstack up`."""
+        try:
+            async with request.app.state.runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # the health check reports, it does not raise
+            log.exception("health check: database unreachable")
+            return JSONResponse(
+                {"status": "unavailable", "service": service_name, "database": "unreachable"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "service": service_name, "database": "ok"})
+
+    return router
+
+
