@@ -9,7 +9,6 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import Connection, MetaData, event, pool
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,7 +30,6 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """Metadata for one service's tables: each service keeps its own tables and migrations."""
     return MetaData(naming_convention=NAMING_CONVENTION)
-
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -94,9 +92,10 @@ async def upgrade_database(engine: AsyncEngine, migrations_dir: Path) -> None:
         await connection.run_sync(_upgrade)
 
 
-def run_migrations_from_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+def run_migrations_from_env(context: Any, target_metadata: MetaData) -> None:
     """Body of every service's ``migrations/env.py``.
 
+    ``context`` is ``alembic.context``, a proxy to the EnvironmentContext of the run.
     Uses the connection handed over by ``upgrade_database`` when there is one; otherwise
     (the ``alembic`` command line) opens its own engine from the configured URL.
     """

@@ -14,7 +14,9 @@ class CredstackError(Exception):
     code: str = "server_error"
     status_code: int = 500
 
-    def __init__(self, description: str, *, code: str | None = None, status_code: int | None = None):
+    def __init__(
+        self, description: str, *, code: str | None = None, status_code: int | None = None
+    ):
         super().__init__(description)
         self.description = description
         if code is not None:

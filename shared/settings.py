@@ -8,11 +8,12 @@ key) are read from ``CREDSTACK_*`` and may be overridden per service.
 from __future__ import annotations
 
 import base64
+from copy import copy
 import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,15 +50,19 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int | None = None
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         prefix = f"{cls.service_name.upper()}_"
         cls.model_config = SettingsConfigDict(
             env_prefix=prefix, populate_by_name=True, extra="ignore"
         )
-        for name in ("data_dir", "environment", "key_encryption_key"):
-            cls.model_fields[name].validation_alias = _node_wide(name.upper(), prefix)
-        cls.model_fields["environment"].validation_alias = AliasChoices(
+        fields = cls.model_fields
+        for name in ("data_dir", "key_encryption_key"):
+            fields[name] = copy(fields[name])
+            fields[name].validation_alias = _node_wide(name.upper(), prefix)
+        fields["environment"] = copy(fields["environment"])
+        fields["environment"].validation_alias = AliasChoices(
             f"{prefix}ENV", "CREDSTACK_ENV", "environment"
         )
         cls.model_rebuild(force=True)

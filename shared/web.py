@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import CredstackError
 
@@ -57,12 +59,24 @@ def install_error_handlers(app: FastAPI) -> None:
         body = {"error": "invalid_request", "error_description": problems}
         return JSONResponse(body, status_code=400, headers={"Cache-Control": "no-store"})
 
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        # Routing errors (404, 405) keep the same JSON shape as every other error.
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return await on_credstack_error(
+            request, CredstackError(str(exc.detail), code=code, status_code=exc.status_code)
+        )
+
     app.state.error_templates = templates_for()
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(CredstackError, on_credstack_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
 
 
-def _describe(error: dict[str, object]) -> str:
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+
+
+def _describe(error: dict[str, Any]) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     return f"{location}: {error.get('msg', 'invalid')}" if location else str(error.get("msg"))
 
@@ -85,5 +99,3 @@ def health_router(service_name: str) -> APIRouter:
         return JSONResponse({"status": "ok", "service": service_name, "database": "ok"})
 
     return router
-
-

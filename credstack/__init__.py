@@ -1,0 +1,1 @@
+"""The `credstack` command: runs, migrates and supervises the three services."""

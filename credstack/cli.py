@@ -1,0 +1,95 @@
+"""The `credstack` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from credstack.services import SERVICES
+from credstack.supervisor import run_all
+from shared.db import create_engine, upgrade_database
+from shared.errors import CredstackError
+from shared.settings import new_kek_text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="credstack", description="Issue, hold and verify EU micro-credentials."
+    )
+    parser.add_argument(
+        "--data-dir", help="data directory (default ./.credstack, or $CREDSTACK_DATA_DIR)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run one service with uvicorn")
+    serve.add_argument("service", choices=sorted(SERVICES))
+    serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (8001/8002/8003 by default)")
+    serve.set_defaults(handler=_serve)
+
+    up = commands.add_parser("up", help="run all three services and print where to click")
+    up.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    up.set_defaults(handler=_up)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "services", nargs="*", metavar="SERVICE", help="issuer, holder, verifier (default: all)"
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    kek = commands.add_parser("kek", help="print a new random key-encryption key")
+    kek.set_defaults(handler=lambda _args: print(new_kek_text()) or 0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir:
+        # Through the environment, so child processes and every service see the same directory.
+        os.environ["CREDSTACK_DATA_DIR"] = args.data_dir
+    try:
+        return int(args.handler(args))
+    except CredstackError as exc:
+        print(f"credstack: {exc.description}")
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    service = SERVICES[args.service]
+    settings = service.settings(host=args.host, port=args.port)
+    settings.load_key_encryption_key()  # refuse a production start without a key, before binding
+    app = service.create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.bind_port, log_level="info")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    return run_all(args.host)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    unknown = sorted(set(args.services) - set(SERVICES))
+    if unknown:
+        print(f"credstack: unknown service {', '.join(unknown)}; choose from {', '.join(SERVICES)}")
+        return 2
+    for name in args.services or sorted(SERVICES):
+        service = SERVICES[name]
+        settings = service.settings()
+        if settings.database_url is None:
+            settings.ensure_data_dir()
+        asyncio.run(_upgrade(settings.resolved_database_url, service.migrations_dir))
+        print(f"credstack: {name} database is up to date")
+    return 0
+
+
+async def _upgrade(url: str, migrations_dir: Path) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_database(engine, migrations_dir)
+    finally:
+        await engine.dispose()

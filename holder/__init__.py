@@ -1,0 +1,1 @@
+"""The learner's wallet: receive, keep, stack and share micro-credentials."""
