@@ -7,6 +7,7 @@ settings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ async def open_runtime(
         await engine.dispose()
 
 
+def quiet_url_logging() -> None:
+    """httpx logs every request's full URL at INFO, query string included, and query strings
+    carry pre-authorized codes and request ids: keep those out of the logs."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
 def new_service_app(
     settings: ServiceSettings,
     *,
@@ -68,6 +76,7 @@ def new_service_app(
                 await on_startup(runtime)
             yield
 
+    quiet_url_logging()
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)

@@ -8,9 +8,9 @@ key) are read from ``CREDSTACK_*`` and may be overridden per service.
 from __future__ import annotations
 
 import base64
-from copy import copy
 import os
 import secrets
+from copy import copy
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
