@@ -12,7 +12,7 @@ import atexit
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import didkit
 
@@ -20,6 +20,8 @@ from shared.crypto.keys import PrivateKey
 from shared.errors import CryptoError
 
 QUIESCE_SECONDS = 0.1
+# didkit's stub declares ``DIDKitException: Exception`` (an instance); it is a class.
+_DIDKitError = cast("type[Exception]", didkit.DIDKitException)
 _hook_lock = threading.Lock()
 _hook_registered = False
 
@@ -41,13 +43,17 @@ def key_to_did_key(key: PrivateKey) -> str:
     return str(didkit.key_to_did("key", key.private_jwk_json()))
 
 
-async def issue_credential(credential: dict[str, Any], options: dict[str, Any], key: PrivateKey) -> str:
+async def issue_credential(
+    credential: dict[str, Any], options: dict[str, Any], key: PrivateKey
+) -> str:
     _ensure_quiesce_hook()
     try:
         return str(
-            await didkit.issue_credential(json.dumps(credential), json.dumps(options), key.private_jwk_json())
+            await didkit.issue_credential(
+                json.dumps(credential), json.dumps(options), key.private_jwk_json()
+            )
         )
-    except didkit.DIDKitException as exc:
+    except (_DIDKitError, ValueError) as exc:  # ValueError: a document didkit cannot parse
         raise CryptoError(f"didkit could not sign the credential: {exc}") from exc
 
 
@@ -61,7 +67,7 @@ async def issue_presentation(
                 json.dumps(presentation), json.dumps(options), key.private_jwk_json()
             )
         )
-    except didkit.DIDKitException as exc:
+    except (_DIDKitError, ValueError) as exc:
         raise CryptoError(f"didkit could not sign the presentation: {exc}") from exc
 
 
@@ -70,7 +76,7 @@ async def verify_credential(credential: str, options: dict[str, Any]) -> dict[st
     _ensure_quiesce_hook()
     try:
         report = await didkit.verify_credential(credential, json.dumps(options))
-    except didkit.DIDKitException as exc:
+    except _DIDKitError as exc:
         return {"checks": [], "warnings": [], "errors": [str(exc)]}
     result: dict[str, Any] = json.loads(report)
     return result
@@ -80,7 +86,7 @@ async def verify_presentation(presentation: str, options: dict[str, Any]) -> dic
     _ensure_quiesce_hook()
     try:
         report = await didkit.verify_presentation(presentation, json.dumps(options))
-    except didkit.DIDKitException as exc:
+    except _DIDKitError as exc:
         return {"checks": [], "warnings": [], "errors": [str(exc)]}
     result: dict[str, Any] = json.loads(report)
     return result
@@ -90,7 +96,7 @@ async def resolve_did(did: str) -> dict[str, Any]:
     _ensure_quiesce_hook()
     try:
         document = await didkit.resolve_did(did, "{}")
-    except didkit.DIDKitException as exc:
+    except _DIDKitError as exc:
         raise CryptoError(f"didkit could not resolve {did}: {exc}") from exc
     result: dict[str, Any] = json.loads(document)
     return result

@@ -1,8 +1,8 @@
-"""The interface every credential format implements, and the registry that names them.
+"""The interface every credential format implements.
 
 A format (``ldp_vc``, ``jwt_vc_json``, later ``dc+sd-jwt``) signs and verifies credentials and
-presentations. Adding a format means adding one module here and registering it; nothing
-else in the code base changes.
+presentations. Adding a format means adding one module in this package and naming it in the
+registry (the package's ``__init__``); nothing else in the code base changes.
 """
 
 from __future__ import annotations
