@@ -76,8 +76,8 @@ async def verify_credential(credential: str, options: dict[str, Any]) -> dict[st
     _ensure_quiesce_hook()
     try:
         report = await didkit.verify_credential(credential, json.dumps(options))
-    except _DIDKitError as exc:
-        return {"checks": [], "warnings": [], "errors": [str(exc)]}
+    except (_DIDKitError, ValueError) as exc:  # ValueError: a document didkit cannot parse
+        return {"checks": [], "warnings": [], "errors": [f"didkit could not read it: {exc}"]}
     result: dict[str, Any] = json.loads(report)
     return result
 
@@ -86,8 +86,8 @@ async def verify_presentation(presentation: str, options: dict[str, Any]) -> dic
     _ensure_quiesce_hook()
     try:
         report = await didkit.verify_presentation(presentation, json.dumps(options))
-    except _DIDKitError as exc:
-        return {"checks": [], "warnings": [], "errors": [str(exc)]}
+    except (_DIDKitError, ValueError) as exc:
+        return {"checks": [], "warnings": [], "errors": [f"didkit could not read it: {exc}"]}
     result: dict[str, Any] = json.loads(report)
     return result
 

@@ -15,7 +15,6 @@ and audience match, and that the credential is inside its validity window.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -43,7 +42,6 @@ AUTHENTICATION = "authentication"
 # a key the issuer's or holder's DID document lists for that purpose).
 _NO_APPLICABLE_PROOF = "No applicable proof"
 
-DidkitVerify = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,8 @@ class LdpVc:
         binding += signer_problems("issuer", issuer_id(signed), _verification_method(proof))
         window, date_problems = credential_window(signed)
         date_problems += window.problems("credential", self._clock(), self._leeway)
-        report = await _didkit_report(
-            didkit_bridge.verify_credential, signed, {"proofPurpose": ASSERTION_METHOD}
+        report = await didkit_bridge.verify_credential(
+            json.dumps(signed), {"proofPurpose": ASSERTION_METHOD}
         )
         problems = type_problems(signed, CREDENTIAL_TYPE) + _report_problems(report, binding)
         return _result(signed, problems + binding + date_problems, report, proof)
@@ -125,7 +123,7 @@ class LdpVc:
                 "holder", holder if isinstance(holder, str) else None, _verification_method(proof)
             )
         options = {"proofPurpose": AUTHENTICATION, "challenge": nonce, "domain": audience}
-        report = await _didkit_report(didkit_bridge.verify_presentation, signed, options)
+        report = await didkit_bridge.verify_presentation(json.dumps(signed), options)
         problems = type_problems(signed, PRESENTATION_TYPE) + _report_problems(report, binding)
         return _result(signed, problems + binding, report, proof)
 
@@ -173,25 +171,6 @@ def _proof_problems(proof: dict[str, Any] | None, purpose: str) -> list[str]:
     if _verification_method(proof) is None:
         return ["The proof names no verificationMethod."]
     return []
-
-
-async def _didkit_report(
-    verify: DidkitVerify, document: dict[str, Any], options: dict[str, Any]
-) -> dict[str, Any]:
-    """didkit's report; a document didkit cannot even parse becomes a report with an error.
-
-    didkit_bridge passes didkit's ``ValueError`` for unparseable documents through (it only
-    maps ``DIDKitException``), so it is caught here, once.
-    """
-    try:
-        report: dict[str, Any] = await verify(json.dumps(document), options)
-    except ValueError as exc:
-        return {
-            "checks": [],
-            "warnings": [],
-            "errors": [f"didkit could not read the document: {exc}"],
-        }
-    return report
 
 
 def _report_problems(report: dict[str, Any], binding: list[str]) -> list[str]:
