@@ -1,0 +1,156 @@
+"""A service's signing keys in its own ``keys`` table: create, rotate, list, unseal.
+
+Works on any model class that mixes in ``KeyRecordMixin``, so each service keeps the table
+in its own database and migrations. Private JWKs are stored only as AES-GCM ciphertext
+bound to their row (shared.crypto.encryption). Rotation retires rather than deletes:
+credentials signed with an old key must still verify. The repository flushes but never
+commits; the caller's unit of work (shared.db.session_scope) does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.crypto.encryption import KeyBinding, decrypt_private_key, encrypt_private_key, kek_id
+from shared.crypto.key_record import KeyRecordMixin
+from shared.crypto.keys import KeyAlgorithm, PrivateKey, generate_key
+from shared.errors import CryptoError, NotFound
+
+KEY_ID_BYTES = 16  # 22 URL-safe characters
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """What may be known about a stored key without unsealing it."""
+
+    id: str
+    owner: str
+    algorithm: KeyAlgorithm
+    public_jwk: dict[str, str]
+    created_at: datetime
+    retired_at: datetime | None
+    kek_id: str
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+
+class KeyRing:
+    """Keys of one service, sealed under its key-encryption key (never shown in a repr)."""
+
+    def __init__(self, session: AsyncSession, model: type[KeyRecordMixin], kek: bytes) -> None:
+        self._session = session
+        self._model = model
+        self._kek = kek
+        self._kek_id = kek_id(kek)
+
+    def __repr__(self) -> str:
+        return f"KeyRing({self._model.__name__}, kek_id={self._kek_id})"
+
+    async def create(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey:
+        """A new active key for ``owner``; any older active key stays active (see rotate)."""
+        key = generate_key(algorithm)
+        record = self._model()
+        record.id = secrets.token_urlsafe(KEY_ID_BYTES)
+        record.owner = owner
+        record.algorithm = algorithm.value
+        record.public_jwk = key.public_jwk()
+        record.private_jwk_encrypted = encrypt_private_key(
+            key, self._kek, KeyBinding(owner, record.id, algorithm)
+        )
+        record.kek_id = self._kek_id
+        record.created_at = _now()
+        record.retired_at = None
+        self._session.add(record)
+        await self._session.flush()
+        return _stored(record)
+
+    async def rotate(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey:
+        """Retire ``owner``'s active keys of ``algorithm`` and create their successor."""
+        now = _now()
+        for record in await self._active_records(owner, algorithm):
+            record.retired_at = now
+        return await self.create(owner, algorithm)
+
+    async def active(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey | None:
+        """The newest active key of ``owner`` for ``algorithm``, if there is one."""
+        records = await self._active_records(owner, algorithm)
+        return _stored(records[0]) if records else None
+
+    async def active_signing_key(self, owner: str, algorithm: KeyAlgorithm) -> PrivateKey:
+        records = await self._active_records(owner, algorithm)
+        if not records:
+            raise NotFound(f"{owner!r} has no active {algorithm.value} key.")
+        return self._unseal(records[0])
+
+    async def public_keys(self, owner: str, *, include_retired: bool = True) -> list[StoredKey]:
+        """``owner``'s keys, oldest first: what a DID document or JWKS publishes."""
+        query = select(self._model).where(self._model.owner == owner)
+        if not include_retired:
+            query = query.where(self._model.retired_at.is_(None))
+        records = (await self._session.scalars(query.order_by(self._model.created_at))).all()
+        return [_stored(record) for record in records]
+
+    async def get(self, key_id: str) -> StoredKey:
+        return _stored(await self._record(key_id))
+
+    async def get_private(self, key_id: str) -> PrivateKey:
+        """Unseal any key, retired or not (a retired key never signs again, but may decrypt)."""
+        return self._unseal(await self._record(key_id))
+
+    async def _record(self, key_id: str) -> KeyRecordMixin:
+        record = await self._session.get(self._model, key_id)
+        if record is None:
+            raise NotFound(f"No stored key {key_id!r}.")
+        return record
+
+    async def _active_records(self, owner: str, algorithm: KeyAlgorithm) -> list[KeyRecordMixin]:
+        query = (
+            select(self._model)
+            .where(
+                self._model.owner == owner,
+                self._model.algorithm == algorithm.value,
+                self._model.retired_at.is_(None),
+            )
+            .order_by(self._model.created_at.desc())
+        )
+        return list((await self._session.scalars(query)).all())
+
+    def _unseal(self, record: KeyRecordMixin) -> PrivateKey:
+        if record.kek_id != self._kek_id:
+            raise CryptoError(
+                f"Stored key {record.id} was sealed under key-encryption key {record.kek_id}, "
+                f"but this service runs with {self._kek_id}."
+            )
+        binding = KeyBinding(record.owner, record.id, KeyAlgorithm(record.algorithm))
+        key = decrypt_private_key(record.private_jwk_encrypted, self._kek, binding)
+        if key.public_jwk() != record.public_jwk:
+            raise CryptoError(f"Stored key {record.id}: the public key does not match its seal.")
+        return key
+
+
+def _stored(record: KeyRecordMixin) -> StoredKey:
+    return StoredKey(
+        id=record.id,
+        owner=record.owner,
+        algorithm=KeyAlgorithm(record.algorithm),
+        public_jwk=dict(record.public_jwk),
+        created_at=_aware(record.created_at),
+        retired_at=None if record.retired_at is None else _aware(record.retired_at),
+        kek_id=record.kek_id,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

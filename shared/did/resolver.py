@@ -1,0 +1,106 @@
+"""One entry point from a DID or DID URL to a DID document or a public JWK.
+
+did:key and did:jwk resolve locally; did:web goes out through the ``httpx.AsyncClient``
+the service injects (the guarded client in production, a mock transport in tests). There
+is no cache: documents are small, and a verifier should see a rotated key at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from shared.did.document import find_verification_method, is_listed, verification_method_jwk
+from shared.did.errors import (
+    INVALID_DID,
+    INVALID_DID_URL,
+    METHOD_NOT_SUPPORTED,
+    NOT_FOUND,
+    resolution_error,
+)
+from shared.did.jwk import did_jwk_document
+from shared.did.key import did_key_document
+from shared.did.web import resolve_did_web
+
+# Methods whose DID is the key: a DID URL without a fragment names that one key.
+_SINGLE_KEY_METHODS = frozenset({"key", "jwk"})
+
+
+class DIDResolver:
+    """Resolves did:key, did:jwk and did:web.
+
+    ``allow_http_loopback`` lets development fetch ``did:web:localhost%3A…`` over plain
+    http; it never relaxes anything for other hosts.
+    """
+
+    def __init__(
+        self, http: httpx.AsyncClient | None = None, *, allow_http_loopback: bool = False
+    ) -> None:
+        self._http = http
+        self._allow_http_loopback = allow_http_loopback
+        self._methods: dict[str, Callable[[str], Awaitable[dict[str, Any]]]] = {
+            "key": _local(did_key_document),
+            "jwk": _local(did_jwk_document),
+            "web": self._resolve_web,
+        }
+
+    async def resolve(self, did: str) -> dict[str, Any]:
+        """The DID document of ``did`` (a DID, not a DID URL)."""
+        if any(char in did for char in "#?/"):
+            raise resolution_error(INVALID_DID, "Resolve takes a DID without path, query or #.")
+        method = _method_of(did)
+        resolve = self._methods.get(method)
+        if resolve is None:
+            supported = ", ".join(f"did:{name}" for name in self._methods)
+            raise resolution_error(
+                METHOD_NOT_SUPPORTED, f"did:{method} is not supported (supported: {supported})."
+            )
+        return await resolve(did)
+
+    async def public_jwk(self, did_url: str, *, relationship: str | None = None) -> dict[str, str]:
+        """The public JWK of the verification method ``did_url`` names (a JWT ``kid``).
+
+        A bare did:key or did:jwk names its single key. With ``relationship``
+        (``assertionMethod`` for credentials, ``authentication`` for presentations and key
+        proofs), the method must be listed under it.
+        """
+        did, _, fragment = did_url.partition("#")
+        document = await self.resolve(did)
+        if not fragment and _method_of(did) in _SINGLE_KEY_METHODS:
+            did_url = document["verificationMethod"][0]["id"]
+        elif not fragment:
+            raise resolution_error(
+                INVALID_DID_URL, f"{did_url!r} does not name a verification method (no #fragment)."
+            )
+        method = find_verification_method(document, did_url)
+        if method is None:
+            raise resolution_error(NOT_FOUND, f"{did}'s document has no method {did_url!r}.")
+        if relationship is not None and not is_listed(document, did_url, relationship):
+            raise resolution_error(
+                NOT_FOUND, f"{did_url!r} is not listed under {relationship} in {did}'s document."
+            )
+        return verification_method_jwk(method)
+
+    async def _resolve_web(self, did: str) -> dict[str, Any]:
+        if self._http is None:
+            raise resolution_error(METHOD_NOT_SUPPORTED, "Resolving did:web needs an HTTP client.")
+        return await resolve_did_web(did, self._http, allow_http_loopback=self._allow_http_loopback)
+
+
+def _method_of(did: str) -> str:
+    scheme, _, rest = did.partition(":")
+    method, _, specific_id = rest.partition(":")
+    if scheme != "did" or not method or not specific_id:
+        raise resolution_error(INVALID_DID, "Not a DID (did:<method>:<identifier>).")
+    return method
+
+
+def _local(
+    build: Callable[[str], dict[str, Any]],
+) -> Callable[[str], Awaitable[dict[str, Any]]]:
+    async def resolve(did: str) -> dict[str, Any]:
+        return build(did)
+
+    return resolve
