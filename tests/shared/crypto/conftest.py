@@ -1,4 +1,5 @@
-"""A test-local keys table on an SQLite file, shaped like every service's."""
+"""A test-local keys table shaped like every service's: on the suite's database backend for
+the key-ring tests, on an SQLite file where a test reads the file's bytes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ OpenDatabase = Callable[..., Awaitable[AsyncEngine]]
 
 async def open_database(path: Path, *, echo: bool = False) -> AsyncEngine:
     """An engine on an SQLite file (WAL mode, as services run) with the keys table created."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}", echo=echo)
+    return await _with_keys_table(create_engine(f"sqlite+aiosqlite:///{path}", echo=echo))
+
+
+async def _with_keys_table(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
     return engine
@@ -51,7 +55,9 @@ def kek() -> bytes:
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = await open_database(tmp_path / "keys.db")
+async def sessions(
+    database_url_for: Callable[[str], Awaitable[str]],
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = await _with_keys_table(create_engine(await database_url_for("keys")))
     yield session_factory(engine)
     await engine.dispose()
