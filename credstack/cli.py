@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,10 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     service = SERVICES[args.service]
+    logging.basicConfig(level=logging.INFO, format=f"%(levelname)s {args.service}: %(message)s")
     settings = service.settings(host=args.host, port=args.port)
     settings.load_key_encryption_key()  # refuse a production start without a key, before binding
     app = service.create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.bind_port, log_level="info")
+    # uvicorn's access log prints full paths and queries, which carry secrets; the app logs
+    # requests by route template instead (shared.web.install_access_log).
+    uvicorn.run(
+        app, host=settings.host, port=settings.bind_port, log_level="info", access_log=False
+    )
     return 0
 
 

@@ -4,8 +4,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from issuer.admin.tokens import ensure_development_token
+from issuer.organisations import endpoints as organisation_endpoints
+from issuer.organisations.seed import seed_demo
 from issuer.settings import IssuerSettings
-from shared.runtime import new_service_app
+from shared.db import session_scope
+from shared.runtime import ServiceRuntime, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DESCRIPTION = (
@@ -16,9 +20,21 @@ DESCRIPTION = (
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     settings = settings or IssuerSettings()
-    return new_service_app(
+
+    async def on_startup(runtime: ServiceRuntime) -> None:
+        if not settings.is_development:
+            return
+        async for session in session_scope(runtime.sessions):
+            await ensure_development_token(session, settings.ensure_data_dir())
+            if settings.seed_demo:
+                await seed_demo(session, settings, runtime.key_encryption_key)
+
+    app = new_service_app(
         settings,
         title="credstack issuer",
         description=DESCRIPTION,
         migrations_dir=MIGRATIONS_DIR,
+        on_startup=on_startup,
     )
+    app.include_router(organisation_endpoints.router)
+    return app

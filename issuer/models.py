@@ -1,9 +1,32 @@
-"""The issuer's tables."""
+"""The issuer's tables.
 
-from sqlalchemy.orm import DeclarativeBase
+Single-use values (pre-authorized codes, nonces, tx_code attempts, status indexes) are
+enforced here, by unique constraints and conditional updates, so that two replicas of the
+issuer can never both accept one. Secrets are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.crypto.key_record import KeyRecordMixin
 from shared.db import new_metadata
+
+Json = dict[str, Any]
 
 
 class Base(DeclarativeBase):
@@ -12,3 +35,200 @@ class Base(DeclarativeBase):
 
 class StoredKey(KeyRecordMixin, Base):
     __tablename__ = "keys"
+
+
+class Organisation(Base):
+    """An issuing organisation hosted by this node, with its own DID and keys."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[Json] = mapped_column(JSON)  # LocalizedText JSON
+    url: Mapped[str | None] = mapped_column(String(500))
+    country_code: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(200))
+    did: Mapped[str] = mapped_column(String(500), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Achievement(Base):
+    """A micro-credential in the catalogue; its content lives in immutable versions."""
+
+    __tablename__ = "achievements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AchievementVersion(Base):
+    """One version of a catalogue entry, never changed once written: awards point here, so
+    an edit of the catalogue never changes what was already awarded."""
+
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[Json] = mapped_column(JSON)  # CatalogueEntry JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Cohort(Base):
+    """One CSV upload that created many awards at once."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    achievement_version_id: Mapped[str] = mapped_column(ForeignKey("achievement_versions.id"))
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    row_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Award(Base):
+    """A micro-credential awarded to one learner. Every copy issued (one per format the
+    wallet asks for) shares the award's status entries."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    achievement_version_id: Mapped[str] = mapped_column(
+        ForeignKey("achievement_versions.id"), index=True
+    )
+    cohort_id: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    learner_name: Mapped[str] = mapped_column(String(300))
+    learner_email: Mapped[str | None] = mapped_column(String(320))
+    learner_student_id: Mapped[str | None] = mapped_column(String(100))
+    grade: Mapped[str | None] = mapped_column(String(100))
+    activity_start: Mapped[date | None] = mapped_column(Date)
+    activity_end: Mapped[date | None] = mapped_column(Date)
+    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|suspended|revoked
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revocation_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    revocation_index: Mapped[int] = mapped_column(Integer)
+    suspension_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    suspension_index: Mapped[int] = mapped_column(Integer)
+    # A random, unguessable id for the public verification page the PDF's QR code opens.
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class CredentialOffer(Base):
+    """An OpenID4VCI credential offer.
+
+    Its URI token (in ``credential_offer_uri``) and its pre-authorized code are bearer
+    secrets, so only their hashes are stored; the code is derived from the token with a key
+    only the running issuer holds (see ``issuer.awards.offers``).
+    """
+
+    __tablename__ = "credential_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    uri_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_length: Mapped[int | None] = mapped_column(Integer)
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    invalidated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccessToken(Base):
+    """An access token from the token endpoint: good for every format of one award."""
+
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offers.id"), index=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Nonce(Base):
+    """A c_nonce: unpredictable, single use, short-lived."""
+
+    __tablename__ = "nonces"
+
+    value_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IssuedCredential(Base):
+    """That a credential was issued, in which format, to which holder DID; never its body
+    (signed credentials carry personal data the issuer need not keep)."""
+
+    __tablename__ = "issued_credentials"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the credential's id
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    holder_did: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusList(Base):
+    """One StatusList2021 list of one organisation for one purpose."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("organisation_id", "purpose", "sequence"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    purpose: Mapped[str] = mapped_column(String(16))  # revocation | suspension
+    sequence: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusAllocation(Base):
+    """An index taken in a list; the primary key makes reuse impossible."""
+
+    __tablename__ = "status_allocations"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A bearer token for the admin API (and the registrar's pages)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what, when: every issuance, status change and admin action."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200), index=True)
+    details: Mapped[Json] = mapped_column(JSON, default=dict)

@@ -1,8 +1,24 @@
 """Settings of the issuer (environment prefix ISSUER_, node-wide values from CREDSTACK_)."""
 
+from typing import Literal
+
 from shared.settings import ServiceSettings
 
 
 class IssuerSettings(ServiceSettings):
     service_name = "issuer"
     default_port = 8001
+
+    # did:key needs nothing but a key; did:web needs the node on HTTPS at its public URL.
+    did_method: Literal["key", "web"] = "key"
+    # An offer is e-mailed or printed, so it must outlive a coffee break; it stays single-use.
+    offer_ttl_seconds: int = 7 * 24 * 3600
+    access_token_ttl_seconds: int = 300
+    nonce_ttl_seconds: int = 300
+    tx_code_max_failures: int = 5
+    proof_max_age_seconds: int = 300
+    # Seed a demo organisation and two micro-credentials into an empty development node.
+    seed_demo: bool = True
+    display_name: str = "credstack issuer"
+    # Where "open in wallet" links point: our wallet's receive page.
+    wallet_url: str = "http://localhost:8002"

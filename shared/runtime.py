@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.db import create_engine, session_factory, upgrade_database
 from shared.http import safe_client
 from shared.settings import ServiceSettings
-from shared.web import health_router, install_error_handlers
+from shared.web import health_router, install_access_log, install_error_handlers
 
 
 @dataclass
@@ -80,5 +80,6 @@ def new_service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    install_access_log(app)
     app.include_router(health_router(settings.service_name))
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,26 @@ def health_router(service_name: str) -> APIRouter:
         return JSONResponse({"status": "ok", "service": service_name, "database": "ok"})
 
     return router
+
+
+access_log = logging.getLogger("credstack.access")
+
+
+def install_access_log(app: FastAPI) -> None:
+    """Log each request by its route template, never its concrete path or query.
+
+    Paths and queries carry bearer secrets (offer tokens, codes, request ids), so uvicorn's
+    own access log is off and this one writes ``GET /credential-offer/{token} 200 3ms``.
+    """
+
+    @app.middleware("http")
+    async def log_request(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "(unmatched)")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        access_log.info(
+            "%s %s %s %.0fms", request.method, template, response.status_code, elapsed_ms
+        )
+        return response

@@ -1,0 +1,152 @@
+"""Credential offers (OpenID4VCI, pre-authorized code flow) for awards.
+
+The offer is passed by reference: ``openid-credential-offer://?credential_offer_uri=…`` points
+at ``/credential-offer/<uri token>``. Wallets and link previews may fetch that object several
+times, so fetching is repeatable until the code is redeemed; redeeming is single-use (the
+token endpoint). Neither the URI token nor the pre-authorized code is stored: the code is an
+HMAC of the token under a key derived from the key-encryption key, and the table keeps hashes.
+A new offer for an award withdraws the award's earlier unredeemed ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer.admin.audit import record
+from issuer.clock import as_utc, new_id, utcnow
+from issuer.models import Award, CredentialOffer
+from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT
+from issuer.settings import IssuerSettings
+from shared.errors import NotFound
+from shared.tokens import new_pin, new_token, token_hash
+
+TX_CODE_LENGTH = 6
+_CODE_KEY_LABEL = b"credstack issuer pre-authorized code v1"
+
+
+def pre_authorized_code(kek: bytes, uri_token: str) -> str:
+    key = hmac.new(kek, _CODE_KEY_LABEL, hashlib.sha256).digest()
+    digest = hmac.new(key, uri_token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def credential_offer_uri(base_url: str, uri_token: str) -> str:
+    return f"{base_url}/credential-offer/{uri_token}"
+
+
+def offer_link(base_url: str, uri_token: str) -> str:
+    """The ``openid-credential-offer://`` link a wallet scans (it carries no personal data)."""
+    uri = credential_offer_uri(base_url, uri_token)
+    return f"openid-credential-offer://?credential_offer_uri={quote(uri, safe='')}"
+
+
+def wallet_link(wallet_url: str, base_url: str, uri_token: str) -> str:
+    """The same offer as a web link that opens our wallet's receive page."""
+    uri = credential_offer_uri(base_url, uri_token)
+    return f"{wallet_url.rstrip('/')}/receive?credential_offer_uri={quote(uri, safe='')}"
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """A freshly made offer: the only moment its secrets exist in clear."""
+
+    offer: CredentialOffer
+    uri_token: str
+    tx_code: str | None
+
+    def links(self, settings: IssuerSettings) -> dict[str, str]:
+        return {
+            "credential_offer_uri": offer_link(settings.base_url, self.uri_token),
+            "offer_object_uri": credential_offer_uri(settings.base_url, self.uri_token),
+            "wallet_link": wallet_link(settings.wallet_url, settings.base_url, self.uri_token),
+        }
+
+
+class Offers:
+    def __init__(self, session: AsyncSession, settings: IssuerSettings, kek: bytes) -> None:
+        self._session = session
+        self._settings = settings
+        self._kek = kek
+
+    async def create(self, award: Award, *, with_tx_code: bool, actor: str) -> NewOffer:
+        now = utcnow()
+        await self._session.execute(
+            update(CredentialOffer)
+            .where(
+                CredentialOffer.award_id == award.id,
+                CredentialOffer.redeemed_at.is_(None),
+                CredentialOffer.invalidated_at.is_(None),
+            )
+            .values(invalidated_at=now)
+        )
+        uri_token = new_token()
+        tx_code = new_pin(TX_CODE_LENGTH) if with_tx_code else None
+        offer = CredentialOffer(
+            id=new_id(),
+            uri_token_hash=token_hash(uri_token),
+            award_id=award.id,
+            code_hash=token_hash(pre_authorized_code(self._kek, uri_token)),
+            tx_code_hash=token_hash(tx_code) if tx_code else None,
+            tx_code_length=TX_CODE_LENGTH if tx_code else None,
+            tx_code_failures=0,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self._settings.offer_ttl_seconds),
+        )
+        self._session.add(offer)
+        await self._session.flush()
+        await record(
+            self._session,
+            actor,
+            "offer.create",
+            target=f"award:{award.id}",
+            details={"offer": offer.id, "tx_code": bool(tx_code)},
+        )
+        return NewOffer(offer, uri_token, tx_code)
+
+    async def live_by_uri_token(self, uri_token: str) -> CredentialOffer:
+        """The offer behind a ``credential_offer_uri``, while it can still be redeemed."""
+        offer = await self._session.scalar(
+            select(CredentialOffer).where(CredentialOffer.uri_token_hash == token_hash(uri_token))
+        )
+        if offer is None or not is_live(offer):
+            raise NotFound("This credential offer does not exist, was used, or has expired.")
+        return offer
+
+    def offer_object(self, offer: CredentialOffer, uri_token: str) -> dict[str, Any]:
+        grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code(self._kek, uri_token)}
+        if offer.tx_code_hash:
+            grant["tx_code"] = {
+                "input_mode": "numeric",
+                "length": offer.tx_code_length,
+                "description": "The code your university sent you separately",
+            }
+        return {
+            "credential_issuer": self._settings.base_url,
+            "credential_configuration_ids": list(ALL),
+            "grants": {PRE_AUTHORIZED_GRANT: grant},
+        }
+
+    async def for_award(self, award_id: str) -> list[CredentialOffer]:
+        rows = await self._session.scalars(
+            select(CredentialOffer)
+            .where(CredentialOffer.award_id == award_id)
+            .order_by(CredentialOffer.created_at)
+        )
+        return list(rows)
+
+
+def is_live(offer: CredentialOffer) -> bool:
+    return (
+        offer.redeemed_at is None
+        and offer.invalidated_at is None
+        and as_utc(offer.expires_at) > utcnow()
+    )
