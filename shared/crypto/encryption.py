@@ -1,4 +1,5 @@
-"""Private JWKs at rest: AES-256-GCM under the service's key-encryption key (KEK).
+"""Secrets at rest (private JWKs, wallet contents): AES-256-GCM under the service's
+key-encryption key (KEK).
 
 Each ciphertext is bound to its row through the associated data (owner, key id,
 algorithm): a ciphertext copied into another row, or onto another owner, no longer
@@ -38,9 +39,7 @@ class KeyBinding:
     algorithm: KeyAlgorithm
 
     def associated_data(self) -> bytes:
-        # A JSON array is unambiguous where plain concatenation is not ("a|b" + "c").
-        fields = [_AD_LABEL, self.owner, self.key_id, self.algorithm.value]
-        return json.dumps(fields, separators=(",", ":")).encode("utf-8")
+        return binding_data(_AD_LABEL, self.owner, self.key_id, self.algorithm.value)
 
 
 def kek_id(kek: bytes) -> str:
@@ -49,35 +48,52 @@ def kek_id(kek: bytes) -> str:
     return hashlib.sha256(_KEK_ID_LABEL + kek).hexdigest()[:16]
 
 
-def encrypt_private_key(key: PrivateKey, kek: bytes, binding: KeyBinding) -> bytes:
+def seal(plaintext: bytes, kek: bytes, associated_data: bytes) -> bytes:
+    """AES-256-GCM under the KEK: ``version ‖ nonce ‖ ciphertext ‖ tag``.
+
+    ``associated_data`` binds the ciphertext to where it is stored (build it with
+    ``binding_data``), so it cannot be moved to another record or owner.
+    """
     _check_kek(kek)
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return _VERSION + nonce + AESGCM(kek).encrypt(nonce, plaintext, associated_data)
+
+
+def unseal(blob: bytes, kek: bytes, associated_data: bytes) -> bytes | None:
+    """The plaintext of ``seal``, or None when the KEK or the binding does not match."""
+    _check_kek(kek)
+    if not blob.startswith(_VERSION) or len(blob) <= len(_VERSION) + NONCE_BYTES:
+        return None
+    nonce = blob[len(_VERSION) : len(_VERSION) + NONCE_BYTES]
+    try:
+        return AESGCM(kek).decrypt(nonce, blob[len(_VERSION) + NONCE_BYTES :], associated_data)
+    except InvalidTag:
+        return None
+
+
+def binding_data(*fields: str) -> bytes:
+    """Associated data from labelled fields; a JSON array is unambiguous where plain
+    concatenation is not ("a|b" + "c")."""
+    return json.dumps(list(fields), separators=(",", ":")).encode("utf-8")
+
+
+def encrypt_private_key(key: PrivateKey, kek: bytes, binding: KeyBinding) -> bytes:
     if key.algorithm is not binding.algorithm:
         raise CryptoError(
             f"The key is {key.algorithm.value} but its record says {binding.algorithm.value}."
         )
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(kek).encrypt(
-        nonce, key.private_jwk_json().encode("utf-8"), binding.associated_data()
-    )
-    return _VERSION + nonce + sealed
+    return seal(key.private_jwk_json().encode("utf-8"), kek, binding.associated_data())
 
 
 def decrypt_private_key(blob: bytes, kek: bytes, binding: KeyBinding) -> PrivateKey:
     """The key sealed in ``blob``; ``CryptoError`` naming only the key id if it fails."""
-    _check_kek(kek)
     failure = CryptoError(
         f"Stored key {binding.key_id} could not be decrypted: wrong key-encryption key, "
         "or the ciphertext does not belong to this record."
     )
-    if not blob.startswith(_VERSION) or len(blob) <= len(_VERSION) + NONCE_BYTES:
+    plaintext = unseal(blob, kek, binding.associated_data())
+    if plaintext is None:
         raise failure
-    nonce = blob[len(_VERSION) : len(_VERSION) + NONCE_BYTES]
-    try:
-        plaintext = AESGCM(kek).decrypt(
-            nonce, blob[len(_VERSION) + NONCE_BYTES :], binding.associated_data()
-        )
-    except InvalidTag:
-        raise failure from None
     try:
         key = private_key_from_jwk(plaintext.decode("utf-8"))
     except (CryptoError, UnicodeDecodeError):
