@@ -1,0 +1,120 @@
+"""Learner accounts: sign-up creates the learner's own key and DID inside the wallet.
+
+Passwords are hashed with argon2id. A session is a random token in a cookie (or a bearer
+token for API clients), stored only as a hash. The holder key never leaves this service:
+it is sealed in the ``keys`` table and used only through ``holder_signing_key``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from holder.clock import as_utc, new_id, utcnow
+from holder.models import Learner, StoredKey, WalletSession
+from shared.crypto.keyring import KeyRing
+from shared.crypto.keys import KeyAlgorithm, SigningKey
+from shared.did.key import did_key_from_jwk, did_key_verification_method_id
+from shared.errors import Conflict, InvalidInput, Unauthorized
+from shared.tokens import new_token, token_hash
+
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps both answers equally slow.
+_DUMMY_HASH = _hasher.hash("credstack: no such learner")
+
+
+def key_owner(learner_id: str) -> str:
+    return f"learner:{learner_id}"
+
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    password: str
+    display_name: str
+    language: str = "en"
+
+
+class Accounts:
+    def __init__(self, session: AsyncSession, kek: bytes, session_ttl_seconds: int) -> None:
+        self._session = session
+        self._keys = KeyRing(session, StoredKey, kek)
+        self._session_ttl = timedelta(seconds=session_ttl_seconds)
+
+    async def sign_up(self, form: SignUp) -> Learner:
+        email = form.email.strip().lower()
+        if not _EMAIL.match(email):
+            raise InvalidInput("Enter a valid e-mail address.")
+        if len(form.password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        if await self._session.scalar(select(Learner.id).where(Learner.email == email)):
+            raise Conflict("An account with this e-mail address exists already.")
+        learner_id = new_id()
+        key = await self._keys.create(key_owner(learner_id), KeyAlgorithm.ED25519)
+        learner = Learner(
+            id=learner_id,
+            email=email,
+            password_hash=_hasher.hash(form.password),
+            display_name=form.display_name.strip() or email,
+            language=form.language,
+            did=did_key_from_jwk(key.public_jwk),
+            key_id=key.id,
+            created_at=utcnow(),
+        )
+        self._session.add(learner)
+        await self._session.flush()
+        return learner
+
+    async def log_in(self, email: str, password: str) -> tuple[Learner, str]:
+        """Check the password and open a session; returns the learner and the session token."""
+        learner = await self._session.scalar(
+            select(Learner).where(Learner.email == email.strip().lower())
+        )
+        try:
+            _hasher.verify(learner.password_hash if learner else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            learner = None
+        if learner is None:
+            raise Unauthorized("E-mail address or password is wrong.")
+        token = new_token()
+        now = utcnow()
+        self._session.add(
+            WalletSession(
+                token_hash=token_hash(token),
+                learner_id=learner.id,
+                created_at=now,
+                expires_at=now + self._session_ttl,
+            )
+        )
+        return learner, token
+
+    async def learner_for_token(self, token: str) -> Learner | None:
+        row = await self._session.get(WalletSession, token_hash(token))
+        if row is None or as_utc(row.expires_at) <= utcnow():
+            return None
+        return await self._session.get(Learner, row.learner_id)
+
+    async def log_out(self, token: str) -> None:
+        await self._session.execute(
+            delete(WalletSession).where(WalletSession.token_hash == token_hash(token))
+        )
+
+    async def holder_signing_key(self, learner: Learner) -> SigningKey:
+        """The learner's key, for proofs and presentations made inside the wallet only."""
+        private = await self._keys.get_private(learner.key_id)
+        return SigningKey(private, did_key_verification_method_id(learner.did))
+
+    async def erase(self, learner: Learner) -> None:
+        """Delete the account and everything it owns, its key included."""
+        await self._session.execute(
+            delete(StoredKey).where(StoredKey.owner == key_owner(learner.id))
+        )
+        await self._session.execute(delete(Learner).where(Learner.id == learner.id))
