@@ -13,6 +13,7 @@ import uvicorn
 
 from credstack.services import SERVICES
 from credstack.supervisor import run_all
+from issuer.cli import add_issuer_commands
 from shared.db import create_engine, upgrade_database
 from shared.errors import CredstackError
 from shared.settings import new_kek_text
@@ -45,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     kek = commands.add_parser("kek", help="print a new random key-encryption key")
     kek.set_defaults(handler=lambda _args: print(new_kek_text()) or 0)
+
+    add_issuer_commands(commands)
     return parser
 
 

@@ -5,9 +5,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from issuer.admin.tokens import ensure_development_token
+from issuer.awards import endpoints as award_endpoints
+from issuer.catalogue import endpoints as catalogue_endpoints
+from issuer.certificates import endpoints as certificate_endpoints
+from issuer.cohorts import endpoints as cohort_endpoints
+from issuer.cohorts import pages as cohort_pages
+from issuer.oid4vci import endpoints as oid4vci_endpoints
+from issuer.organisations import api as organisation_api
 from issuer.organisations import endpoints as organisation_endpoints
 from issuer.organisations.seed import seed_demo
+from issuer.pages import routes as admin_pages
+from issuer.pages.common import install_page_handlers
 from issuer.settings import IssuerSettings
+from issuer.status import endpoints as status_endpoints
+from issuer.status import pages as status_pages
 from shared.db import session_scope
 from shared.runtime import ServiceRuntime, new_service_app
 
@@ -37,4 +48,16 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         on_startup=on_startup,
     )
     app.include_router(organisation_endpoints.router)
+    app.include_router(status_endpoints.router)
+    app.include_router(status_pages.router)
+    app.include_router(certificate_endpoints.router)
+    app.include_router(oid4vci_endpoints.router)
+    app.include_router(organisation_api.router)
+    app.include_router(catalogue_endpoints.router)
+    app.include_router(award_endpoints.router)
+    app.include_router(award_endpoints.qr_router)
+    app.include_router(admin_pages.router)
+    install_page_handlers(app)
+    app.include_router(cohort_endpoints.router)
+    app.include_router(cohort_pages.router)
     return app

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.auth import Actor, authenticate
 from issuer.settings import IssuerSettings
-from shared.db import session_scope
-from shared.runtime import ServiceRuntime
+from shared.runtime import RuntimeDep, SessionDep
 
-
-def get_runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
+__all__ = ["AdminDep", "RuntimeDep", "SessionDep", "SettingsDep"]
 
 
 def get_settings(request: Request) -> IssuerSettings:
@@ -24,14 +18,7 @@ def get_settings(request: Request) -> IssuerSettings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(get_runtime(request).sessions):
-        yield session
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 SettingsDep = Annotated[IssuerSettings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def require_admin(request: Request, session: SessionDep) -> Actor:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer.admin.audit import record
+from issuer.admin.audit import record_many
 from issuer.catalogue.service import Catalogue, CatalogueItem
 from issuer.clock import as_utc, new_id, utcnow
 from issuer.models import AchievementVersion, Award, Organisation
@@ -129,14 +129,15 @@ class Awards:
         ]
         self._session.add_all(awards)
         await self._session.flush()
-        for award in awards:
-            await record(
-                self._session,
-                actor,
-                "award.create",
-                target=f"award:{award.id}",
-                details={"achievement": achievement_id, "cohort": cohort_id},
-            )
+        await record_many(
+            self._session,
+            actor,
+            "award.create",
+            (
+                (f"award:{award.id}", {"achievement": achievement_id, "cohort": cohort_id})
+                for award in awards
+            ),
+        )
         return awards
 
     async def get(self, award_id: str) -> Award:

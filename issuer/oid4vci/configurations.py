@@ -6,8 +6,50 @@ configuration per format serves the whole catalogue.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from shared.credentials.microcredential.build import CREDENTIAL_TYPES
+from shared.credentials.microcredential.context import CREDENTIALS_V1, OPEN_BADGES_V3
+
 LDP_VC = "MicroCredential_ldp_vc"
 JWT_VC_JSON = "MicroCredential_jwt_vc_json"
 FORMAT_OF = {LDP_VC: "ldp_vc", JWT_VC_JSON: "jwt_vc_json"}
 ALL = tuple(FORMAT_OF)
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+# The key proofs a wallet may send, and the holder identifiers we bind credentials to. A
+# did:web holder is left out on purpose: resolving it would make the credential endpoint
+# fetch a URL the wallet chose.
+PROOF_TYPE_JWT = "jwt"
+PROOF_JWT_TYP = "openid4vci-proof+jwt"
+PROOF_SIGNING_ALGS = ("EdDSA", "ES256")
+BINDING_METHODS = ("did:key", "did:jwk", "jwk")
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What the metadata says about one configuration, and what a draft-13 request names."""
+
+    id: str
+    format: str
+    signing_algs: tuple[str, ...]
+    # ldp_vc names its JSON-LD contexts; jwt_vc_json has no JSON-LD processing (1.0 A.1).
+    contexts: tuple[str, ...] | None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return CREDENTIAL_TYPES
+
+    def credential_definition(self) -> dict[str, list[str]]:
+        definition = {"type": list(self.types)}
+        if self.contexts is not None:
+            definition = {"@context": list(self.contexts), **definition}
+        return definition
+
+
+CONFIGURATIONS = {
+    LDP_VC: Configuration(
+        LDP_VC, FORMAT_OF[LDP_VC], ("Ed25519Signature2020",), (CREDENTIALS_V1, OPEN_BADGES_V3)
+    ),
+    JWT_VC_JSON: Configuration(JWT_VC_JSON, FORMAT_OF[JWT_VC_JSON], ("EdDSA",), None),
+}

@@ -3,8 +3,9 @@
 Every award gets a revocation index and a suspension index when it is made, so that all
 copies of its credential (one per format) share them. Indexes are drawn at random (an index
 in order would leak issuance order and cohort size) and a list is filled only to
-``FILL_LIMIT`` so that drawing stays cheap; the primary key of ``status_allocations`` makes
-reuse impossible even with two replicas drawing at once.
+``FILL_LIMIT`` so that drawing stays cheap. The primary key of ``status_allocations`` makes
+reuse impossible, and a list is locked while indexes are drawn from it, so two replicas
+allocating at once (two cohort uploads) never pick the same index and fail on that key.
 """
 
 from __future__ import annotations
@@ -51,15 +52,19 @@ async def _allocate(
         status_list = await _list_with_room(session, organisation_id, purpose)
         room = int(status_list.size * FILL_LIMIT) - status_list.allocated
         take = min(room, count - len(slots))
-        indexes = await _draw(session, status_list, take)
-        await session.execute(
-            insert(StatusAllocation),
-            [{"list_id": status_list.id, "index": i, "created_at": utcnow()} for i in indexes],
-        )
+        # Count the indexes as taken before drawing them. This UPDATE locks the list's row
+        # (PostgreSQL) or opens the write transaction (SQLite) until commit, so the indexes
+        # read in _draw include every concurrent allocation's: two cohorts drawn at once
+        # would otherwise pick some of the same indexes and one would fail on the key.
         await session.execute(
             update(StatusList)
             .where(StatusList.id == status_list.id)
             .values(allocated=StatusList.allocated + take)
+        )
+        indexes = await _draw(session, status_list, take)
+        await session.execute(
+            insert(StatusAllocation),
+            [{"list_id": status_list.id, "index": i, "created_at": utcnow()} for i in indexes],
         )
         await session.refresh(status_list)
         slots += [StatusSlot(status_list.id, index) for index in indexes]

@@ -55,7 +55,12 @@ class KeyRing:
 
     async def create(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey:
         """A new active key for ``owner``; any older active key stays active (see rotate)."""
-        key = generate_key(algorithm)
+        return await self.adopt(owner, generate_key(algorithm))
+
+    async def adopt(self, owner: str, key: PrivateKey) -> StoredKey:
+        """Store an existing key for ``owner`` (a wallet restored from a backup), sealed
+        exactly like a key made here."""
+        algorithm = key.algorithm
         record = self._model()
         record.id = secrets.token_urlsafe(KEY_ID_BYTES)
         record.owner = owner

@@ -93,7 +93,8 @@ async def test_an_offer_stores_only_hashes_and_a_new_offer_withdraws_the_old(
     code = offer_object["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
     assert code["pre-authorized_code"] == pre_authorized_code(kek, first.uri_token)
     assert code["tx_code"]["length"] == 6
-    assert first.tx_code is not None and len(first.tx_code) == 6
+    assert first.tx_code is not None
+    assert len(first.tx_code) == 6
     stored = repr([(r.uri_token_hash, r.code_hash, r.tx_code_hash) for r in rows])
     for secret in (first.uri_token, code["pre-authorized_code"], first.tx_code):
         assert secret not in stored

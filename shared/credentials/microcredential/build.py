@@ -38,7 +38,7 @@ ACHIEVEMENT_TYPE = "MicroCredential"
 
 @dataclass(frozen=True)
 class StatusEntry:
-    """Where this credential's bit sits in a StatusList2021 list (OB 3.0 allows one entry)."""
+    """Where one of this credential's bits sits in a StatusList2021 list."""
 
     list_credential: str
     index: int
@@ -54,13 +54,23 @@ def build_credential(
     holder_did: str,
     credential_id: str | None = None,
     status: StatusEntry | None = None,
+    suspension: StatusEntry | None = None,
 ) -> dict[str, Any]:
-    """The unsigned credential for ``award``, its subject bound to ``holder_did``."""
+    """The unsigned credential for ``award``, its subject bound to ``holder_did``.
+
+    OB 3.0 allows a single ``credentialStatus`` object, so ``status`` (the revocation entry,
+    the one every verifier reads) goes there and ``suspension`` into our extension member
+    ``suspensionStatus``, which verifiers that know it read as well.
+    """
     if not is_did(holder_did):
         raise InvalidInput(f"The holder's DID {holder_did!r} is not a DID.")
+    if suspension is not None and suspension.purpose != StatusPurpose.SUSPENSION:
+        raise InvalidInput(
+            f"The suspension entry has the purpose {suspension.purpose!r}, not 'suspension'."
+        )
     entry = award.entry
     credential: dict[str, Any] = {
-        "@context": credential_context(with_status=status is not None),
+        "@context": credential_context(with_status=status is not None or suspension is not None),
         "id": credential_id or f"urn:uuid:{uuid.uuid4()}",
         "type": list(CREDENTIAL_TYPES),
         **_text_members("name", entry.title),
@@ -73,6 +83,8 @@ def build_credential(
         credential["coAwardingBody"] = [_profile(body) for body in award.co_awarding_bodies]
     if status is not None:
         credential["credentialStatus"] = status.to_json()
+    if suspension is not None:
+        credential["suspensionStatus"] = suspension.to_json()
     return credential
 
 

@@ -37,6 +37,16 @@ class InvalidMicroCredential(InvalidInput):
         """The labels of the EU elements at fault, in order, without repeats."""
         return list(dict.fromkeys(p.element for p in self.problems if p.element))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error plus each problem on its own, so a form can mark every field."""
+        return {
+            **super().to_dict(),
+            "problems": [
+                {"field": p.field, "element": p.element, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
 
 def load_award(data: Mapping[str, Any]) -> Award:
     """An Award from its JSON form; refuses it with InvalidMicroCredential."""

@@ -234,3 +234,34 @@ def test_language_map_keys_are_lower_case() -> None:
     walk({k: v for k, v in credential.items() if k != "@context"})
     assert "pt-br" in keys
     assert all(key == key.lower() for key in keys)
+
+
+def test_the_suspension_entry_rides_beside_the_single_credential_status(
+    ob3_validator: Draft201909Validator,
+) -> None:
+    """OB 3.0 allows one credentialStatus: revocation stays there, suspension goes into the
+    extension member suspensionStatus, defined in the embedded context; the credential still
+    passes the official schema."""
+    credential = build_credential(
+        award(full_award_data()),
+        holder_did=HOLDER_DID,
+        status=StatusEntry("https://uni.example/status/rev", 7),
+        suspension=StatusEntry("https://uni.example/status/sus", 11, "suspension"),
+    )
+    assert schema_errors(ob3_validator, credential) == []
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+    assert credential["suspensionStatus"] == {
+        "id": "https://uni.example/status/sus#11",
+        "type": "StatusList2021Entry",
+        "statusPurpose": "suspension",
+        "statusListIndex": "11",
+        "statusListCredential": "https://uni.example/status/sus",
+    }
+    assert STATUS_LIST_2021 in credential["@context"]
+    assert extension_context()["suspensionStatus"]["@id"] == vocabulary_iri() + "suspensionStatus"
+    with pytest.raises(InvalidInput, match="suspension"):
+        build_credential(
+            award(minimal_award_data()),
+            holder_did=HOLDER_DID,
+            suspension=StatusEntry("https://uni.example/status/rev", 7),
+        )

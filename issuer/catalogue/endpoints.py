@@ -1,0 +1,147 @@
+"""Admin API: the micro-credential catalogue (create, edit into new versions, retire).
+
+The model's validation errors come back as 400 ``invalid_request`` naming the EU elements
+at fault, with a ``problems`` list (field, element, message).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from issuer.catalogue.schemas import (
+    ORGANISATION_FIELD,
+    AchievementDetail,
+    AchievementOut,
+    VersionDetail,
+)
+from issuer.catalogue.service import Catalogue, CatalogueItem
+from issuer.deps import AdminDep, RuntimeDep, SessionDep, SettingsDep
+from issuer.models import Organisation
+from issuer.organisations.service import Organisations
+from shared.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/api/v1/achievements", tags=["catalogue"])
+
+EntryBody = Annotated[
+    dict[str, Any],
+    Body(
+        description=(
+            "A catalogue entry (every EU element; see the demo catalogue) and optionally "
+            f'"{ORGANISATION_FIELD}": the slug of the organisation offering it.'
+        )
+    ),
+]
+
+
+async def _detail(
+    catalogue: Catalogue, organisations: Organisations, item: CatalogueItem
+) -> AchievementDetail:
+    organisation = await organisations.get(item.achievement.organisation_id)
+    versions = await catalogue.versions(item.achievement.id)
+    return AchievementDetail.build(item, organisation.slug, versions)
+
+
+async def _offering_organisation(organisations: Organisations, slug: Any) -> Organisation:
+    """The named organisation; without a name, the node's first (usually its only) one."""
+    if slug is not None:
+        if not isinstance(slug, str):
+            raise InvalidInput(f"{ORGANISATION_FIELD} is an organisation's slug (a string).")
+        return await organisations.by_slug(slug)
+    everyone = await organisations.all()
+    if not everyone:
+        raise InvalidInput("There is no issuing organisation yet: create one first.")
+    return everyone[0]
+
+
+@router.get("")
+async def list_achievements(
+    actor: AdminDep, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> list[AchievementOut]:
+    """Every micro-credential, retired ones included (see ``status``), oldest first."""
+    organisations = Organisations(session, settings, runtime.key_encryption_key)
+    slugs = {o.id: o.slug for o in await organisations.all()}
+    items = await Catalogue(session, settings.base_url).items()
+    return [AchievementOut.of(item, slugs[item.achievement.organisation_id]) for item in items]
+
+
+@router.post("", status_code=201)
+async def create_achievement(
+    body: EntryBody,
+    actor: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+) -> AchievementDetail:
+    organisations = Organisations(session, settings, runtime.key_encryption_key)
+    data = dict(body)
+    organisation = await _offering_organisation(organisations, data.pop(ORGANISATION_FIELD, None))
+    catalogue = Catalogue(session, settings.base_url)
+    item = await catalogue.create(organisation, data, actor=actor.name)
+    return await _detail(catalogue, organisations, item)
+
+
+@router.get("/{achievement_id}")
+async def get_achievement(
+    achievement_id: str,
+    actor: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+) -> AchievementDetail:
+    organisations = Organisations(session, settings, runtime.key_encryption_key)
+    catalogue = Catalogue(session, settings.base_url)
+    return await _detail(catalogue, organisations, await catalogue.current(achievement_id))
+
+
+@router.put("/{achievement_id}")
+async def edit_achievement(
+    achievement_id: str,
+    body: EntryBody,
+    actor: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+) -> AchievementDetail:
+    """Write a new version; awards already made keep the version they were made from."""
+    organisations = Organisations(session, settings, runtime.key_encryption_key)
+    catalogue = Catalogue(session, settings.base_url)
+    current = await catalogue.current(achievement_id)
+    data = dict(body)
+    slug = data.pop(ORGANISATION_FIELD, None)
+    owner = await organisations.get(current.achievement.organisation_id)
+    if slug is not None and slug != owner.slug:
+        raise InvalidInput(
+            f"This micro-credential belongs to {owner.slug!r}; it cannot move to another "
+            "organisation (create it there instead)."
+        )
+    item = await catalogue.edit(achievement_id, data, actor=actor.name)
+    return await _detail(catalogue, organisations, item)
+
+
+@router.post("/{achievement_id}/retire")
+async def retire_achievement(
+    achievement_id: str,
+    actor: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+) -> AchievementDetail:
+    """No new awards from now on; what was awarded stays valid."""
+    organisations = Organisations(session, settings, runtime.key_encryption_key)
+    catalogue = Catalogue(session, settings.base_url)
+    await catalogue.retire(achievement_id, actor=actor.name)
+    return await _detail(catalogue, organisations, await catalogue.current(achievement_id))
+
+
+@router.get("/{achievement_id}/versions/{number}")
+async def get_version(
+    achievement_id: str, number: int, actor: AdminDep, session: SessionDep, settings: SettingsDep
+) -> VersionDetail:
+    catalogue = Catalogue(session, settings.base_url)
+    await catalogue.current(achievement_id)  # 404 for an unknown micro-credential
+    for version in await catalogue.versions(achievement_id):
+        if version.version == number:
+            return VersionDetail.of(version)
+    raise NotFound(f"Micro-credential {achievement_id} has no version {number}.")

@@ -1,0 +1,123 @@
+"""The public OpenID4VCI endpoints: metadata, offer objects, token, nonce, credential, notification.
+
+No admin authentication here: the pre-authorized code, then the access token, is the
+authorization. Every response that carries or depends on a secret is ``no-store``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Header, Request, Response
+from fastapi.responses import JSONResponse
+
+from issuer.awards.offers import Offers
+from issuer.deps import RuntimeDep, SessionDep, SettingsDep
+from issuer.oid4vci.metadata import (
+    CREDENTIAL_PATH,
+    NONCE_PATH,
+    NOTIFICATION_PATH,
+    TOKEN_PATH,
+    authorization_server_metadata,
+    credential_issuer_metadata,
+)
+from issuer.oid4vci.schemas import (
+    CredentialResponse,
+    Draft13CredentialResponse,
+    NonceResponse,
+    TokenResponse,
+)
+from issuer.oid4vci.service import CredentialIssuance, Nonces, PreAuthorizedGrant
+from issuer.organisations.service import Organisations
+from shared.credentials.microcredential.i18n import LocalizedText
+
+router = APIRouter(tags=["OpenID4VCI"])
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+Authorization = Annotated[str | None, Header()]
+
+
+def _no_store(body: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers=NO_STORE)
+
+
+@router.get("/.well-known/openid-credential-issuer")
+async def credential_issuer_metadata_document(
+    session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Credential issuer metadata (OpenID4VCI 1.0 §12.2; the draft-13 URL is the same)."""
+    organisations = await Organisations(session, settings, runtime.key_encryption_key).all()
+    names = [LocalizedText.model_validate(organisation.name) for organisation in organisations]
+    return credential_issuer_metadata(settings, names)
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def authorization_server_metadata_document(settings: SettingsDep) -> dict[str, Any]:
+    """OAuth 2.0 authorization server metadata (RFC 8414): the token endpoint and grant."""
+    return authorization_server_metadata(settings)
+
+
+@router.get("/credential-offer/{uri_token}")
+async def credential_offer(
+    uri_token: str, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """The offer object behind a ``credential_offer_uri``: repeatable until redeemed."""
+    offers = Offers(session, settings, runtime.key_encryption_key)
+    offer = await offers.live_by_uri_token(uri_token)
+    return _no_store(offers.offer_object(offer, uri_token))
+
+
+@router.post(TOKEN_PATH, response_model=TokenResponse)
+async def token(
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    grant_type: Annotated[str, Form()],
+    pre_authorized_code: Annotated[str | None, Form(alias="pre-authorized_code")] = None,
+    tx_code: Annotated[str | None, Form()] = None,
+    user_pin: Annotated[str | None, Form(description="draft-11 name of tx_code")] = None,
+) -> JSONResponse:
+    """Exchange a pre-authorized code (and its tx_code) for an access token."""
+    grant = PreAuthorizedGrant(session, settings, runtime.sessions)
+    response = await grant.exchange(grant_type, pre_authorized_code, tx_code or user_pin)
+    return _no_store(response.model_dump())
+
+
+@router.post(NONCE_PATH, response_model=NonceResponse)
+async def nonce(session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """A fresh c_nonce for a key proof: single use, short-lived."""
+    return _no_store((await Nonces(session, settings).issue()).model_dump())
+
+
+@router.post(CREDENTIAL_PATH, response_model=CredentialResponse | Draft13CredentialResponse)
+async def credential(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    authorization: Authorization = None,
+) -> JSONResponse:
+    """Issue the award's credential in the requested configuration, bound to the proof's key.
+
+    Body (1.0): ``{"credential_configuration_id", "proofs": {"jwt": [proof]}}``; (draft 13):
+    ``{"format", "credential_definition", "proof": {"proof_type": "jwt", "jwt"}}``.
+    """
+    issuance = CredentialIssuance(session, settings, runtime.sessions, runtime.key_encryption_key)
+    token = await issuance.authorize(authorization)
+    response = await issuance.issue(token, await request.body())
+    return _no_store(response.model_dump(mode="json"))
+
+
+@router.post(NOTIFICATION_PATH, status_code=204)
+async def notification(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    authorization: Authorization = None,
+) -> Response:
+    """What the wallet did with a credential: accepted, failed or deleted."""
+    issuance = CredentialIssuance(session, settings, runtime.sessions, runtime.key_encryption_key)
+    token = await issuance.authorize(authorization)
+    await issuance.notify(token, await request.body())
+    return Response(status_code=204, headers=NO_STORE)
