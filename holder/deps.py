@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,16 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from holder.accounts.service import Accounts
 from holder.models import Learner
 from holder.settings import HolderSettings
-from shared.db import session_scope
 from shared.errors import Unauthorized
-from shared.runtime import ServiceRuntime
+from shared.runtime import RuntimeDep, ServiceRuntime, SessionDep
+
+__all__ = ["LearnerDep", "RuntimeDep", "SessionDep", "SettingsDep"]
 
 SESSION_COOKIE = "credstack_wallet_session"
-
-
-def get_runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
 
 
 def get_settings(request: Request) -> HolderSettings:
@@ -28,25 +23,28 @@ def get_settings(request: Request) -> HolderSettings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(get_runtime(request).sessions):
-        yield session
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 SettingsDep = Annotated[HolderSettings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def accounts(session: AsyncSession, runtime: ServiceRuntime, settings: HolderSettings) -> Accounts:
     return Accounts(session, runtime.key_encryption_key, settings.session_ttl_seconds)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def presented_session_token(request: Request) -> str | None:
-    """A bearer token (API clients) or the session cookie (pages)."""
+    """A bearer token (API clients) or the session cookie (pages).
+
+    The cookie is not accepted for changes through ``/api/``: those forms carry no CSRF
+    token, and SameSite=Lax does not stop a POST from a sibling subdomain. API clients that
+    change things present their token as a bearer token.
+    """
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
+    if request.url.path.startswith("/api/") and request.method not in SAFE_METHODS:
+        return None
     return request.cookies.get(SESSION_COOKIE)
 
 

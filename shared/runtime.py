@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.db import create_engine, session_factory, upgrade_database
+from shared.db import create_engine, session_factory, session_scope, upgrade_database
 from shared.http import safe_client
 from shared.settings import ServiceSettings
 from shared.web import health_router, install_access_log, install_error_handlers
@@ -33,6 +34,28 @@ class ServiceRuntime:
 
 
 StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+def request_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed when the endpoint returns, rolled back when it
+    raises, and closed at once either way (a generator left to the garbage collector would
+    close its connection late, sometimes after the event loop is gone)."""
+    async with aclosing(session_scope(request_runtime(request).sessions)) as scope:
+        async for session in scope:
+            yield session
+
+
+# scope="function": commit before the response is sent, so that a client acting on the
+# response at once (a wallet posting the token it was given, a browser following a
+# redirect after a POST) never arrives before the data, and a failed commit is never
+# preceded by a success the client already has.
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+RuntimeDep = Annotated[ServiceRuntime, Depends(request_runtime)]
 
 
 @asynccontextmanager

@@ -95,6 +95,14 @@ class CredentialStore:
         )
         await self.log("credential.delete", {"credential": credential_id})
 
+    async def set_status(self, record: StoredCredential, status: str) -> None:
+        """Record what a status check found (the record must be this learner's)."""
+        if record.learner_id != self._learner.id:
+            raise NotFound("No such credential in your wallet.")
+        record.status = status
+        record.status_checked_at = utcnow()
+        await self._session.flush()
+
     async def log(self, action: str, details: dict[str, Any]) -> None:
         self._session.add(
             ActivityEvent(learner_id=self._learner.id, at=utcnow(), action=action, details=details)

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.processes import clean_environment, credstack_command, free_port
+from tests.support.processes import clean_environment, credstack_command, free_port, read_until
 
 CRASH_CODES = {-6, -11, 134, 139}  # didkit's exit-time crash shows up as SIGABRT/SIGSEGV
-
-
-def _read_until(process: subprocess.Popen[str], pattern: str, timeout: float) -> str:
-    assert process.stdout is not None
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        if re.search(pattern, line):
-            return "".join(seen)
-    raise AssertionError(f"never saw {pattern!r}; output so far:\n{''.join(seen)}")
 
 
 @pytest.mark.slow
@@ -54,7 +36,7 @@ def _run_then_interrupt(
     process: subprocess.Popen[str], ports: dict[str, int], tmp_path: Path
 ) -> int:
     try:
-        output = _read_until(process, "Press Ctrl-C to stop", timeout=90)
+        output = read_until(process, "Press Ctrl-C to stop", timeout=90)
         for name, port in ports.items():
             assert f"http://localhost:{port}/" in output, output
             health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
