@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.deps import SessionDep, SettingsDep
 from issuer.pages.common import PageActorDep, SameOriginDep, render
@@ -18,44 +18,29 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 ReasonForm = Annotated[str | None, Form()]
 
 
-async def _change(
-    session: AsyncSession, award_id: str, action: StatusAction, reason: str | None, actor: str
-) -> RedirectResponse:
-    await AwardStatuses(session).change(award_id, action, reason=reason, actor=actor)
-    return RedirectResponse(f"/admin/awards/{award_id}", status_code=303)
+def _status_form_handler(action: StatusAction) -> Callable[..., Awaitable[RedirectResponse]]:
+    """The POST handler of one status button; the three differ only in their action."""
+
+    async def change_status(
+        award_id: str,
+        actor: PageActorDep,
+        _same_origin: SameOriginDep,
+        session: SessionDep,
+        reason: ReasonForm = None,
+    ) -> RedirectResponse:
+        await AwardStatuses(session).change(award_id, action, reason=reason, actor=actor.name)
+        return RedirectResponse(f"/admin/awards/{award_id}", status_code=303)
+
+    return change_status
 
 
-@router.post("/awards/{award_id}/revoke")
-async def revoke(
-    award_id: str,
-    actor: PageActorDep,
-    _same_origin: SameOriginDep,
-    session: SessionDep,
-    reason: ReasonForm = None,
-) -> RedirectResponse:
-    return await _change(session, award_id, StatusAction.REVOKE, reason, actor.name)
-
-
-@router.post("/awards/{award_id}/suspend")
-async def suspend(
-    award_id: str,
-    actor: PageActorDep,
-    _same_origin: SameOriginDep,
-    session: SessionDep,
-    reason: ReasonForm = None,
-) -> RedirectResponse:
-    return await _change(session, award_id, StatusAction.SUSPEND, reason, actor.name)
-
-
-@router.post("/awards/{award_id}/reinstate")
-async def reinstate(
-    award_id: str,
-    actor: PageActorDep,
-    _same_origin: SameOriginDep,
-    session: SessionDep,
-    reason: ReasonForm = None,
-) -> RedirectResponse:
-    return await _change(session, award_id, StatusAction.REINSTATE, reason, actor.name)
+for _action in StatusAction:
+    router.add_api_route(
+        f"/awards/{{award_id}}/{_action.value}",
+        _status_form_handler(_action),
+        methods=["POST"],
+        name=f"{_action.value}_award_page",
+    )
 
 
 @router.get("/status-lists")
