@@ -9,10 +9,12 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from credstack.services import SERVICES
+from issuer.admin.tokens import DEV_TOKEN_FILE
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -101,6 +103,9 @@ def _print_banner(children: list[Child]) -> None:
     for child in children:
         label = SERVICES[child.name].label.ljust(width)
         print(f"  {label}  {child.url}/        API docs: {child.url}/docs")
+    if any(child.name == "issuer" for child in children):
+        token_file = Path(os.environ.get("CREDSTACK_DATA_DIR", ".credstack")) / DEV_TOKEN_FILE
+        print(f"\n  Issuer admin sign-in (development): the token in {token_file}")
     print("\nPress Ctrl-C to stop.\n", flush=True)
 
 
