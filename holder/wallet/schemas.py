@@ -28,6 +28,11 @@ class CredentialSummaryOut(BaseModel):
     field_of_study: str | None
     achievement_type: str | None
     language: str | None
+    subject_id: str | None = Field(description="the DID the credential is bound to")
+    bound_to_me: bool | None = Field(
+        description="whether that is this account's DID: false for a credential imported "
+        "from another wallet, which cannot be presented as the learner's (null: not known)"
+    )
 
     @classmethod
     def of(cls, card: CardView) -> CredentialSummaryOut:
@@ -48,6 +53,8 @@ class CredentialSummaryOut(BaseModel):
             field_of_study=card.field_of_study,
             achievement_type=card.achievement_type,
             language=card.language,
+            subject_id=card.subject_id,
+            bound_to_me=card.bound_to_me,
         )
 
 

@@ -67,6 +67,10 @@ def _level(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def _moment(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -94,6 +98,10 @@ class CardView:
     field_of_study: str | None
     achievement_type: str | None
     language: str | None
+    subject_id: str | None  # the DID the credential is bound to
+    # False: bound to another DID (an import from another wallet), so it cannot be presented
+    # with proof of holding it; None: not known (a summary made without the learner's DID).
+    bound_to_me: bool | None
 
     @property
     def status_label(self) -> str:
@@ -130,6 +138,8 @@ def card_of(record: StoredCredential, now: datetime | None = None) -> CardView:
         field_of_study=_string(summary.get("field_of_study")),
         achievement_type=_string(summary.get("achievement_type")),
         language=_string(summary.get("language")),
+        subject_id=_string(summary.get("subject_id")),
+        bound_to_me=_flag(summary.get("bound_to_me")),
     )
 
 

@@ -21,13 +21,13 @@ import pytest
 
 from shared.credentials.formats import get_format
 from shared.did.resolver import DIDResolver
-from tests.e2e.test_wallet_receives_from_our_issuer import Service, learner, serving
+from tests.e2e.test_wallet_receives_from_our_issuer import learner
 from tests.holder.samples import micro_credential
 from tests.holder.test_share_verifier_double import micro_credential_definition
 from tests.interop.oid4vp_verifier import IndependentVerifier, independent_verifier
 from tests.interop.test_digitalbazaar_verifier import node  # noqa: F401 (the fixture)
 from tests.shared.credentials.test_microcredential_samples import did_key_signer
-from tests.support.processes import free_port
+from tests.support.processes import Service, free_port, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
 

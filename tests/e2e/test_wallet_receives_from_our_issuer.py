@@ -9,11 +9,8 @@ verifies and is bound to the learner's DID. Neither process imports the other.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,91 +20,17 @@ import pytest
 
 from shared.credentials.formats import get_format
 from shared.did.resolver import DIDResolver
-from tests.support.processes import clean_environment, credstack_command, free_port
+from tests.support.processes import Service, award, issuer_and_wallet
 
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT = 90
 PASSWORD = "a long enough password"
-
-
-@dataclass
-class Service:
-    base_url: str
-    data_dir: Path
-    log: Path
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], service: Service) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"it exited with {process.returncode}:\n{service.log.read_text()}")
-        try:
-            if httpx.get(f"{service.base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"not healthy after {START_TIMEOUT}s:\n{service.log.read_text()}")
-
-
-@contextmanager
-def serving(name: str, tmp_path: Path, port: int, **env: str) -> Iterator[Service]:
-    service = Service(f"http://127.0.0.1:{port}", tmp_path / name, tmp_path / f"{name}.log")
-    service.data_dir.mkdir()
-    with service.log.open("wb") as log:
-        process = subprocess.Popen(
-            credstack_command("serve", name, "--port", str(port)),
-            env=clean_environment(service.data_dir, CREDSTACK_ENV="development", **env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(process, service)
-        yield service
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        # Shown by pytest when the test fails.
-        print(f"--- {name} log ---\n{service.log.read_text()}")
 
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[tuple[Service, Service]]:
-    holder_port = free_port()
-    with (
-        serving("holder", tmp_path, holder_port) as holder,
-        serving(
-            "issuer",
-            tmp_path,
-            free_port(),
-            # The issuer's "open in wallet" links point at this wallet.
-            ISSUER_WALLET_URL=f"http://127.0.0.1:{holder_port}",
-        ) as issuer,
-    ):
-        yield issuer, holder
-
-
-async def award(issuer: Service, *, tx_code: bool) -> dict[str, Any]:
-    """What a registrar does: pick a micro-credential, award it, get the offer."""
-    token = (issuer.data_dir / "issuer-admin-token").read_text().strip()
-    admin = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=issuer.base_url, headers=admin, timeout=30) as client:
-        achievements = await client.get("/api/v1/achievements")
-        assert achievements.status_code == 200, achievements.text
-        created = await client.post(
-            "/api/v1/awards",
-            json={
-                "achievement_id": achievements.json()[0]["id"],
-                "name": "Maria Muster",
-                "email": "maria@example.org",
-                "tx_code": tx_code,
-            },
-        )
-    assert created.status_code == 201, created.text
-    offer: dict[str, Any] = created.json()
-    return offer
+    with issuer_and_wallet(tmp_path) as both:
+        yield both
 
 
 @asynccontextmanager

@@ -29,15 +29,18 @@ def micro_credential(
     **entry_changes: Any,
 ) -> dict[str, Any]:
     """An unsigned OB 3.0 micro-credential for ``holder_did``; ``entry_changes`` replace
-    catalogue-entry fields (``ects=3``, ``eqf_level=4``, ``title={"en": "…"}``)."""
+    catalogue-entry fields (``ects=3``, ``eqf_level=4``, ``title={"en": "…"}``).
+
+    The full one is the demo catalogue's first entry (field of study "Information and
+    Communication Technologies"), the minimal one has no field of study; ``field_of_study``
+    replaces it with one text in the entry's language."""
     data = full_award_data(issuer_did) if full else minimal_award_data(issuer_did)
+    if field_of_study is not None:
+        data["entry"]["field_of_study"] = {data["entry"]["language"]: field_of_study}
     data["entry"].update(entry_changes)
-    credential = build_credential(
+    return build_credential(
         award(data), holder_did=holder_did, status=status, suspension=suspension
     )
-    if field_of_study is not None:  # OB 3.0's member; our issuer does not write it
-        credential["credentialSubject"]["achievement"]["fieldOfStudy"] = field_of_study
-    return credential
 
 
 def outside_badge(holder_did: str) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""Real processes for end-to-end tests: free ports and the `credstack` command."""
+"""Real processes for end-to-end tests: free ports, the `credstack` command, our services.
+
+``serving`` runs one service (``credstack serve NAME``) in development mode with its own data
+directory; ``issuer_and_wallet`` runs our issuer and our wallet side by side; ``award`` does
+what a registrar does through the issuer's admin API. The end-to-end and browser tests share
+them.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90
 
 
 def free_port() -> int:
@@ -51,3 +64,83 @@ def read_until(process: subprocess.Popen[str], pattern: str, timeout: float) -> 
         if re.search(pattern, line):
             return "".join(seen)
     raise AssertionError(f"never saw {pattern!r}; output so far:\n{''.join(seen)}")
+
+
+@dataclass
+class Service:
+    base_url: str
+    data_dir: Path
+    log: Path
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], service: Service) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"it exited with {process.returncode}:\n{service.log.read_text()}")
+        try:
+            if httpx.get(f"{service.base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"not healthy after {START_TIMEOUT}s:\n{service.log.read_text()}")
+
+
+@contextmanager
+def serving(name: str, tmp_path: Path, port: int, **env: str) -> Iterator[Service]:
+    service = Service(f"http://127.0.0.1:{port}", tmp_path / name, tmp_path / f"{name}.log")
+    service.data_dir.mkdir()
+    with service.log.open("wb") as log:
+        process = subprocess.Popen(
+            credstack_command("serve", name, "--port", str(port)),
+            env=clean_environment(service.data_dir, CREDSTACK_ENV="development", **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(process, service)
+        yield service
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        # Shown by pytest when the test fails.
+        print(f"--- {name} log ---\n{service.log.read_text()}")
+
+
+@contextmanager
+def issuer_and_wallet(tmp_path: Path) -> Iterator[tuple[Service, Service]]:
+    """Our issuer and our wallet as two processes; (issuer, wallet)."""
+    holder_port = free_port()
+    with (
+        serving("holder", tmp_path, holder_port) as holder,
+        serving(
+            "issuer",
+            tmp_path,
+            free_port(),
+            # The issuer's "open in wallet" links point at this wallet.
+            ISSUER_WALLET_URL=f"http://127.0.0.1:{holder_port}",
+        ) as issuer,
+    ):
+        yield issuer, holder
+
+
+async def award(issuer: Service, *, tx_code: bool) -> dict[str, Any]:
+    """What a registrar does: award the catalogue's first micro-credential; the new offer."""
+    token = (issuer.data_dir / "issuer-admin-token").read_text().strip()
+    admin = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=issuer.base_url, headers=admin, timeout=30) as client:
+        achievements = await client.get("/api/v1/achievements")
+        assert achievements.status_code == 200, achievements.text
+        created = await client.post(
+            "/api/v1/awards",
+            json={
+                "achievement_id": achievements.json()[0]["id"],
+                "name": "Maria Muster",
+                "email": "maria@example.org",
+                "tx_code": tx_code,
+            },
+        )
+    assert created.status_code == 201, created.text
+    offer: dict[str, Any] = created.json()
+    return offer

@@ -181,6 +181,8 @@ def _achievement(entry: CatalogueEntry) -> dict[str, Any]:
         "inLanguage": entry.language,
         "alignment": _alignments(entry),
     }
+    if entry.field_of_study:
+        achievement.update(_text_members("fieldOfStudy", entry.field_of_study))
     if entry.ects is not None:
         # creditsAvailable has no unit in OB 3.0; ectsCredits says it is ECTS.
         achievement["creditsAvailable"] = _number(entry.ects)

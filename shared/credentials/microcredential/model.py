@@ -144,6 +144,10 @@ class CatalogueEntry(_Model):
     workload_hours: Decimal | None = Field(default=None, gt=0, max_digits=7, decimal_places=2)
     eqf_level: int = Field(ge=1, le=8)
     nqf_level: NQFLevel | None = None
+    # Not an Annex I element: the ISCED-F 2013 broad or narrow field by name, e.g.
+    # "Information and Communication Technologies", so that wallets can add up a learner's
+    # micro-credentials by field (OB's own ``fieldOfStudy`` is free text; use one wording).
+    field_of_study: LocalizedText | None = None
     assessment_type: LocalizedText
     participation: ParticipationMode
     quality_assurance: LocalizedText

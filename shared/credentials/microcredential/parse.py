@@ -43,6 +43,8 @@ from shared.credentials.microcredential.vocab import (
 from shared.errors import InvalidInput
 
 BADGE_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
+# OB 3.0's single credentialStatus (revocation in ours), then our suspensionStatus extension.
+STATUS_MEMBERS = ("credentialStatus", "suspensionStatus")
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,7 +91,8 @@ def parse_credential(document: Mapping[str, Any]) -> CredentialView:
         achievement=achievement,
         status=tuple(
             dict(item)
-            for item in read.items(credential.get("credentialStatus"))
+            for member in STATUS_MEMBERS
+            for item in read.items(credential.get(member))
             if read.is_map(item)
         ),
     )
@@ -139,6 +142,7 @@ def _achievement(node: Mapping[str, Any]) -> AchievementView:
         credits_available=read.number(node.get("creditsAvailable")),
         eqf_level=eqf_level,
         nqf_level=nqf_level,
+        field_of_study=read.text(node, "fieldOfStudy", lang),
         skills=skills,
         other_alignments=others,
         learning_outcomes=tuple(

@@ -62,6 +62,7 @@ class AchievementView(_View):
     credits_available: float | None = None
     eqf_level: int | None = None
     nqf_level: NQFLevel | None = None
+    field_of_study: LocalizedText | None = None  # OB fieldOfStudy (+ our translations)
     skills: tuple[ESCOSkill, ...] = ()
     other_alignments: tuple[AlignmentView, ...] = ()
     learning_outcomes: tuple[LocalizedText, ...] = ()
@@ -94,7 +95,8 @@ class CredentialView(_View):
     grade: str | None = None
     result_status: str | None = None
     achievement: AchievementView
-    status: tuple[dict[str, Any], ...] = ()  # credentialStatus entries, as written
+    # The credentialStatus entries, then our suspensionStatus entries, as written.
+    status: tuple[dict[str, Any], ...] = ()
 
     @property
     def is_micro_credential(self) -> bool:
@@ -131,6 +133,7 @@ class CredentialView(_View):
                 "workload_hours": a.workload_hours,
                 "eqf_level": a.eqf_level,
                 "nqf_level": a.nqf_level,
+                "field_of_study": a.field_of_study,
                 "assessment_type": a.assessment_type,
                 "participation": a.participation,
                 "quality_assurance": a.quality_assurance,

@@ -143,6 +143,10 @@ def test_the_eu_elements_are_where_the_mapping_says() -> None:
     assert achievement["nameTranslations"] == {
         "de": "Datenkompetenz für die öffentliche Verwaltung"
     }
+    assert achievement["fieldOfStudy"] == "Information and Communication Technologies"
+    assert achievement["fieldOfStudyTranslations"] == {
+        "de": "Informations- und Kommunikationstechnologien"
+    }
     assert achievement["ectsCredits"] == 5
     assert achievement["creditsAvailable"] == 5
     assert isinstance(achievement["ectsCredits"], int)  # 5, not 5.0
@@ -177,6 +181,15 @@ def test_the_eu_elements_are_where_the_mapping_says() -> None:
     }
     for moment in (credential["issuanceDate"], subject["activityEndDate"]):
         assert datetime.fromisoformat(moment).tzinfo is not None
+
+
+def test_a_field_of_study_is_optional() -> None:
+    """Without one, the achievement carries neither member (OB's fieldOfStudy is optional)."""
+    achievement = build_credential(award(minimal_award_data()), holder_did=HOLDER_DID)[
+        "credentialSubject"
+    ]["achievement"]
+    assert "fieldOfStudy" not in achievement
+    assert "fieldOfStudyTranslations" not in achievement
 
 
 def test_the_contexts_are_in_order_and_the_extension_is_embedded() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.credentials.microcredential.build import build_credential
+from shared.credentials.microcredential.build import StatusEntry, build_credential
 from shared.credentials.microcredential.parse import parse_credential
 from shared.credentials.microcredential.validation import InvalidMicroCredential
 from shared.credentials.microcredential.vocab import ParticipationMode
@@ -166,6 +166,41 @@ def test_a_plain_open_badge_is_read_with_what_it_has() -> None:
     assert "Learning outcomes" in missing
     assert "Level (EQF/NQF)" in missing
     assert "Identification of the learner" in missing
+
+
+def test_our_field_of_study_is_read_in_every_language() -> None:
+    credential = build_credential(award(full_award_data()), holder_did=HOLDER_DID)
+    field = parse_credential(credential).achievement.field_of_study
+    assert field is not None
+    assert field.pick("de-AT") == "Informations- und Kommunikationstechnologien"
+    assert field.pick("fr") == "Information and Communication Technologies"
+
+
+def test_another_issuers_field_of_study_is_read_as_written() -> None:
+    """OB's fieldOfStudy is a plain string; without inLanguage its language is unknown."""
+    badge = vcdm2_badge()
+    badge["credentialSubject"]["achievement"]["fieldOfStudy"] = "Education"
+    field = parse_credential(badge).achievement.field_of_study
+    assert field is not None
+    assert field.texts() == {"en": "Education"}
+    del badge["credentialSubject"]["achievement"]["inLanguage"]
+    field = parse_credential(badge).achievement.field_of_study
+    assert field is not None
+    assert field.texts() == {"und": "Education"}
+
+
+def test_our_suspension_entry_is_read_beside_the_credential_status() -> None:
+    credential = build_credential(
+        award(minimal_award_data()),
+        holder_did=HOLDER_DID,
+        status=StatusEntry("https://uni.example/status/rev", 7),
+        suspension=StatusEntry("https://uni.example/status/sus", 11, "suspension"),
+    )
+    view = parse_credential(credential)
+    assert [(entry["statusPurpose"], entry["statusListIndex"]) for entry in view.status] == [
+        ("revocation", "7"),
+        ("suspension", "11"),
+    ]
 
 
 def test_a_jwt_payload_with_the_credential_under_vc_is_read() -> None:

@@ -34,19 +34,20 @@ def stacked_award(issuer_did: str) -> Award:
     assert entry.eqf_level == 6
     assert len(entry.skills) == 3
     assert entry.title.languages() == ["en", "de"]
+    assert entry.field_of_study is not None
     assert entry.stackability is not None
     return result
 
 
-def with_ects(signed: SignedDocument, ects: int) -> SignedDocument:
-    """The signed credential with its ECTS changed and the signature kept."""
+def with_achievement_changed(signed: SignedDocument, **members: Any) -> SignedDocument:
+    """The signed credential with achievement members replaced and the signature kept."""
     if isinstance(signed, dict):
         changed = copy.deepcopy(signed)
-        changed["credentialSubject"]["achievement"]["ectsCredits"] = ects
+        changed["credentialSubject"]["achievement"].update(members)
         return changed
     header, payload, signature = signed.split(".")
     claims: dict[str, Any] = json.loads(b64url_decode(payload))
-    claims["vc"]["credentialSubject"]["achievement"]["ectsCredits"] = ects
+    claims["vc"]["credentialSubject"]["achievement"].update(members)
     return ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
 
 
@@ -68,6 +69,11 @@ async def test_a_signed_micro_credential_verifies_and_parses_back(format_name: s
     assert view.holder_did == holder.did
     assert view.achievement.name is not None
     assert view.achievement.name.pick("de") == "Datenkompetenz für die öffentliche Verwaltung"
+    assert view.achievement.field_of_study is not None
+    assert view.achievement.field_of_study.texts() == {
+        "en": "Information and Communication Technologies",
+        "de": "Informations- und Kommunikationstechnologien",
+    }
     assert [skill.label.pick("de") for skill in view.achievement.skills] == [
         "Python (Computerprogrammierung)",
         "SQL",
@@ -91,12 +97,21 @@ async def test_other_micro_credentials_sign_in_both_formats(
     assert parse_credential(result.document).to_award() == original
 
 
+CHANGES: dict[str, dict[str, Any]] = {
+    "ECTS": {"ectsCredits": 50},
+    "field of study, a translation": {"fieldOfStudyTranslations": {"de": "Informatik"}},
+    "field of study": {"fieldOfStudy": "Business and administration"},
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
 @pytest.mark.parametrize("format_name", FORMATS)
-async def test_changing_the_ects_after_signing_is_caught(format_name: str) -> None:
-    """The extension's members are covered by the signature like the OB ones."""
+async def test_changing_a_member_after_signing_is_caught(format_name: str, change: str) -> None:
+    """The extension's members (ECTS, the field of study's translations) are covered by the
+    signature like the OB ones."""
     issuer, holder = did_key_signer(), did_key_signer()
     fmt = get_format(format_name, DIDResolver())
     credential = build_credential(stacked_award(issuer.did), holder_did=holder.did)
     signed = await fmt.sign_credential(credential, issuer)
-    result = await fmt.verify_credential(with_ects(signed, 50))
+    result = await fmt.verify_credential(with_achievement_changed(signed, **CHANGES[change]))
     assert not result.verified
