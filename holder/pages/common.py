@@ -204,9 +204,27 @@ def element_label(key: str) -> str:
     return element(key).label
 
 
+# What learners read instead of protocol names.
+FORMAT_LABELS = {"ldp_vc": "Signed JSON-LD credential", "jwt_vc_json": "Signed JWT credential"}
+SOURCE_LABELS = {
+    "oid4vci": "received from the issuer",
+    "import": "imported from a file",
+    "backup": "restored from a backup",
+}
+
+
+def format_label(value: str) -> str:
+    return FORMAT_LABELS.get(value, value)
+
+
+def source_label(value: str) -> str:
+    return SOURCE_LABELS.get(value, value)
+
+
 def _templates() -> Jinja2Templates:
     built = templates_for(TEMPLATES_DIR)
     built.env.filters.update(pick=_pick_filter, day=day, number=number, http_url=http_url)
+    built.env.filters.update(format_label=format_label, source_label=source_label)
     built.env.globals.update(csrf_field=csrf_field, element_label=element_label, layout=LAYOUT)
     return built
 
