@@ -17,6 +17,7 @@ from issuer.admin.audit import record
 from issuer.clock import new_id, utcnow
 from issuer.models import Organisation, StoredKey
 from issuer.settings import IssuerSettings
+from issuer.status.allocation import open_first_lists
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.credentials.microcredential.model import AwardingBody
 from shared.crypto.keyring import KeyRing
@@ -67,6 +68,7 @@ class Organisations:
         self._session.add(organisation)
         await record(self._session, actor, "organisation.create", target=f"org:{new.slug}")
         await self._session.flush()
+        await open_first_lists(self._session, organisation_id)
         return organisation
 
     async def all(self) -> list[Organisation]:

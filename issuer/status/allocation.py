@@ -44,6 +44,13 @@ async def allocate(
     return [AwardStatus(r, s) for r, s in zip(revocations, suspensions, strict=True)]
 
 
+async def open_first_lists(session: AsyncSession, organisation_id: str) -> None:
+    """Open an organisation's first list of each purpose when the organisation is created,
+    so that its first awards, made concurrently, never race to create the same list."""
+    for purpose in StatusPurpose:
+        await _list_with_room(session, organisation_id, purpose)
+
+
 async def _allocate(
     session: AsyncSession, organisation_id: str, purpose: StatusPurpose, count: int
 ) -> list[StatusSlot]:
