@@ -6,9 +6,10 @@ at fault, with a ``problems`` list (field, element, message).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 
 from issuer.catalogue.schemas import (
     ORGANISATION_FIELD,
@@ -35,12 +36,29 @@ EntryBody = Annotated[
 ]
 
 
-async def _detail(
-    catalogue: Catalogue, organisations: Organisations, item: CatalogueItem
-) -> AchievementDetail:
-    organisation = await organisations.get(item.achievement.organisation_id)
-    versions = await catalogue.versions(item.achievement.id)
-    return AchievementDetail.build(item, organisation.slug, versions)
+@dataclass(frozen=True)
+class CatalogueServices:
+    """What every catalogue endpoint works with, built once per request."""
+
+    catalogue: Catalogue
+    organisations: Organisations
+
+    async def detail(self, item: CatalogueItem) -> AchievementDetail:
+        organisation = await self.organisations.get(item.achievement.organisation_id)
+        versions = await self.catalogue.versions(item.achievement.id)
+        return AchievementDetail.build(item, organisation.slug, versions)
+
+
+def catalogue_services(
+    session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> CatalogueServices:
+    return CatalogueServices(
+        Catalogue(session, settings.base_url),
+        Organisations(session, settings, runtime.key_encryption_key),
+    )
+
+
+ServicesDep = Annotated[CatalogueServices, Depends(catalogue_services)]
 
 
 async def _offering_organisation(organisations: Organisations, slug: Any) -> Organisation:
@@ -56,90 +74,63 @@ async def _offering_organisation(organisations: Organisations, slug: Any) -> Org
 
 
 @router.get("")
-async def list_achievements(
-    actor: AdminDep, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
-) -> list[AchievementOut]:
+async def list_achievements(actor: AdminDep, services: ServicesDep) -> list[AchievementOut]:
     """Every micro-credential, retired ones included (see ``status``), oldest first."""
-    organisations = Organisations(session, settings, runtime.key_encryption_key)
-    slugs = {o.id: o.slug for o in await organisations.all()}
-    items = await Catalogue(session, settings.base_url).items()
+    slugs = {o.id: o.slug for o in await services.organisations.all()}
+    items = await services.catalogue.items()
     return [AchievementOut.of(item, slugs[item.achievement.organisation_id]) for item in items]
 
 
 @router.post("", status_code=201)
 async def create_achievement(
-    body: EntryBody,
-    actor: AdminDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
+    body: EntryBody, actor: AdminDep, services: ServicesDep
 ) -> AchievementDetail:
-    organisations = Organisations(session, settings, runtime.key_encryption_key)
     data = dict(body)
-    organisation = await _offering_organisation(organisations, data.pop(ORGANISATION_FIELD, None))
-    catalogue = Catalogue(session, settings.base_url)
-    item = await catalogue.create(organisation, data, actor=actor.name)
-    return await _detail(catalogue, organisations, item)
+    slug = data.pop(ORGANISATION_FIELD, None)
+    organisation = await _offering_organisation(services.organisations, slug)
+    item = await services.catalogue.create(organisation, data, actor=actor.name)
+    return await services.detail(item)
 
 
 @router.get("/{achievement_id}")
 async def get_achievement(
-    achievement_id: str,
-    actor: AdminDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
+    achievement_id: str, actor: AdminDep, services: ServicesDep
 ) -> AchievementDetail:
-    organisations = Organisations(session, settings, runtime.key_encryption_key)
-    catalogue = Catalogue(session, settings.base_url)
-    return await _detail(catalogue, organisations, await catalogue.current(achievement_id))
+    return await services.detail(await services.catalogue.current(achievement_id))
 
 
 @router.put("/{achievement_id}")
 async def edit_achievement(
-    achievement_id: str,
-    body: EntryBody,
-    actor: AdminDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
+    achievement_id: str, body: EntryBody, actor: AdminDep, services: ServicesDep
 ) -> AchievementDetail:
     """Write a new version; awards already made keep the version they were made from."""
-    organisations = Organisations(session, settings, runtime.key_encryption_key)
-    catalogue = Catalogue(session, settings.base_url)
-    current = await catalogue.current(achievement_id)
+    current = await services.catalogue.current(achievement_id)
     data = dict(body)
     slug = data.pop(ORGANISATION_FIELD, None)
-    owner = await organisations.get(current.achievement.organisation_id)
+    owner = await services.organisations.get(current.achievement.organisation_id)
     if slug is not None and slug != owner.slug:
         raise InvalidInput(
             f"This micro-credential belongs to {owner.slug!r}; it cannot move to another "
             "organisation (create it there instead)."
         )
-    item = await catalogue.edit(achievement_id, data, actor=actor.name)
-    return await _detail(catalogue, organisations, item)
+    item = await services.catalogue.edit(achievement_id, data, actor=actor.name)
+    return await services.detail(item)
 
 
 @router.post("/{achievement_id}/retire")
 async def retire_achievement(
-    achievement_id: str,
-    actor: AdminDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
+    achievement_id: str, actor: AdminDep, services: ServicesDep
 ) -> AchievementDetail:
     """No new awards from now on; what was awarded stays valid."""
-    organisations = Organisations(session, settings, runtime.key_encryption_key)
-    catalogue = Catalogue(session, settings.base_url)
-    await catalogue.retire(achievement_id, actor=actor.name)
-    return await _detail(catalogue, organisations, await catalogue.current(achievement_id))
+    await services.catalogue.retire(achievement_id, actor=actor.name)
+    return await services.detail(await services.catalogue.current(achievement_id))
 
 
 @router.get("/{achievement_id}/versions/{number}")
 async def get_version(
-    achievement_id: str, number: int, actor: AdminDep, session: SessionDep, settings: SettingsDep
+    achievement_id: str, number: int, actor: AdminDep, services: ServicesDep
 ) -> VersionDetail:
-    catalogue = Catalogue(session, settings.base_url)
+    catalogue = services.catalogue
     await catalogue.current(achievement_id)  # 404 for an unknown micro-credential
     for version in await catalogue.versions(achievement_id):
         if version.version == number:
