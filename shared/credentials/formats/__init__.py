@@ -24,9 +24,10 @@ __all__ = [
 def credential_formats(resolver: DIDResolver) -> dict[str, CredentialFormat]:
     """Every format credstack signs and verifies; ``resolver`` finds the keys JWT formats name.
 
-    (``ldp_vc`` resolves through didkit, which knows did:key, did:jwk and did:web.)
+    (``ldp_vc`` resolves through didkit, which knows did:key, did:jwk and did:web; the
+    resolver vets a did:web signer's host first.)
     """
-    formats: list[CredentialFormat] = [LdpVc(), JwtVcJson(resolver)]
+    formats: list[CredentialFormat] = [LdpVc(resolver), JwtVcJson(resolver)]
     return {fmt.name: fmt for fmt in formats}
 
 

@@ -10,6 +10,12 @@ Verification runs didkit with the expected proof purpose (and, for a presentatio
 expected challenge and domain), then checks here what didkit's report does not say
 plainly: that the proof is by the issuer (or holder) the document names, that the nonce
 and audience match, and that the credential is inside its validity window.
+
+didkit fetches did:web documents itself, outside our private-network guard. So when the
+signer is a did:web, its document is first fetched through the given resolver (whose client
+carries the guard): a host that resolves to a private address is refused before didkit
+goes near it. (didkit then resolves the name again, so a DNS answer that changes between
+the two fetches is not covered.)
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from shared.credentials.formats.vcdm import (
 )
 from shared.crypto import didkit_bridge
 from shared.crypto.keys import KeyAlgorithm, SigningKey
+from shared.did.resolver import DIDResolver
+from shared.errors import CredstackError
 
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 JWS_2020_CONTEXT = "https://w3id.org/security/suites/jws-2020/v1"
@@ -42,6 +50,8 @@ AUTHENTICATION = "authentication"
 # a key the issuer's or holder's DID document lists for that purpose).
 _NO_APPLICABLE_PROOF = "No applicable proof"
 
+
+NO_REPORT: dict[str, Any] = {"checks": [], "warnings": [], "errors": []}
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,28 @@ SUITES = {
 class LdpVc:
     name = "ldp_vc"
 
-    def __init__(self, *, clock: Clock = utc_now, leeway: timedelta = DEFAULT_LEEWAY) -> None:
+    def __init__(
+        self,
+        resolver: DIDResolver | None = None,
+        *,
+        clock: Clock = utc_now,
+        leeway: timedelta = DEFAULT_LEEWAY,
+    ) -> None:
+        self._resolver = resolver
         self._clock = clock
         self._leeway = leeway
+
+    async def _unsafe_signer(self, proof: dict[str, Any] | None) -> str | None:
+        """Why the signer's did:web must not be fetched by didkit, or None when it may."""
+        method = _verification_method(proof)
+        did = method.split("#", 1)[0] if method else ""
+        if self._resolver is None or not did.startswith("did:web:"):
+            return None
+        try:
+            await self._resolver.resolve(did)
+        except CredstackError as exc:
+            return f"The signer's DID document could not be fetched safely: {exc.description}"
+        return None
 
     async def sign_credential(self, credential: dict[str, Any], key: SigningKey) -> dict[str, Any]:
         require_signer_is(issuer_id(credential), key, "issuer")
@@ -94,6 +123,9 @@ class LdpVc:
         binding += signer_problems("issuer", issuer_id(signed), _verification_method(proof))
         window, date_problems = credential_window(signed)
         date_problems += window.problems("credential", self._clock(), self._leeway)
+        unsafe = await self._unsafe_signer(proof)
+        if unsafe:
+            return _result(signed, [unsafe, *binding, *date_problems], NO_REPORT, proof)
         report = await didkit_bridge.verify_credential(
             json.dumps(signed), {"proofPurpose": ASSERTION_METHOD}
         )
@@ -122,6 +154,9 @@ class LdpVc:
             binding += signer_problems(
                 "holder", holder if isinstance(holder, str) else None, _verification_method(proof)
             )
+        unsafe = await self._unsafe_signer(proof)
+        if unsafe:
+            return _result(signed, [unsafe, *binding], NO_REPORT, proof)
         options = {"proofPurpose": AUTHENTICATION, "challenge": nonce, "domain": audience}
         report = await didkit_bridge.verify_presentation(json.dumps(signed), options)
         problems = type_problems(signed, PRESENTATION_TYPE) + _report_problems(report, binding)
