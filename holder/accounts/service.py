@@ -16,8 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from holder.clock import as_utc, new_id, utcnow
 from holder.models import Learner, StoredKey, WalletSession
+from shared.clock import as_utc, new_id, utcnow
 from shared.crypto.keyring import KeyRing
 from shared.crypto.keys import KeyAlgorithm, SigningKey
 from shared.did.key import did_key_from_jwk, did_key_verification_method_id

@@ -27,7 +27,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from holder.accounts.service import Accounts
-from holder.clock import as_utc, new_id, utcnow
 from holder.models import Learner, PendingOffer, StoredCredential
 from holder.receive.client import (
     Issuer,
@@ -51,6 +50,7 @@ from holder.receive.qr_image import NO_QR_CODE, read_qr_codes
 from holder.settings import HolderSettings
 from holder.wallet.importing import check_credential, credential_resolver
 from holder.wallet.store import CredentialStore
+from shared.clock import as_utc, new_id, utcnow
 from shared.crypto.encryption import binding_data, seal, unseal
 from shared.crypto.keys import KeyAlgorithm
 from shared.did.key import did_key_to_jwk

@@ -30,7 +30,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from holder.accounts.service import Accounts
-from holder.clock import as_utc, new_id, utcnow
 from holder.models import Learner, PresentationRequest
 from holder.settings import HolderSettings
 from holder.share import presentation
@@ -39,6 +38,7 @@ from holder.share.matching import Candidate, Pick, Query, QuerySet, checked_pick
 from holder.share.presentation_exchange import parse_definition
 from holder.share.request import AuthorizationRequest, Fetching, resolve
 from holder.wallet.store import CredentialStore
+from shared.clock import as_utc, new_id, utcnow
 from shared.credentials.formats import credential_formats
 from shared.did.resolver import DIDResolver
 from shared.errors import Conflict, CredstackError, NotFound

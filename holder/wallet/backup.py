@@ -20,11 +20,11 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from holder.accounts.service import Accounts, key_owner
-from holder.clock import utcnow
 from holder.models import Learner, StoredCredential, StoredKey
 from holder.wallet.store import CredentialStore
 from holder.wallet.summary import credential_object, summarize
 from holder.wallet.views import credential_members
+from shared.clock import utcnow
 from shared.credentials.formats.vcdm import issuer_id
 from shared.crypto.backup import DEFAULT_KDF, BackupError, KdfParams, open_backup, seal_backup
 from shared.crypto.keyring import KeyRing

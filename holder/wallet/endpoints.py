@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from holder.clock import utcnow
 from holder.deps import LearnerDep, RuntimeDep, SessionDep, SettingsDep, accounts
 from holder.models import Learner, StoredCredential
 from holder.settings import HolderSettings
@@ -29,6 +28,7 @@ from holder.wallet.stack import Stack, build_stack
 from holder.wallet.status import StatusChecker, StatusListCache, refresh
 from holder.wallet.store import CredentialStore
 from holder.wallet.views import card_of
+from shared.clock import utcnow
 from shared.did.resolver import DIDResolver
 from shared.runtime import ServiceRuntime
 

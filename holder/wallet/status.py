@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from holder.clock import utcnow
 from holder.models import StoredCredential
 from holder.wallet.store import CredentialStore
 from holder.wallet.summary import credential_object
@@ -37,6 +36,7 @@ from holder.wallet.views import (
     VALID,
     credential_members,
 )
+from shared.clock import utcnow
 from shared.credentials.formats import get_format
 from shared.credentials.formats.base import SignedDocument
 from shared.credentials.formats.validity import parse_date, parse_numeric_date

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from holder.clock import new_id, utcnow
 from holder.models import ActivityEvent, Learner, StoredCredential
+from shared.clock import new_id, utcnow
 from shared.credentials.formats.base import SignedDocument
 from shared.crypto.encryption import binding_data, seal, unseal
 from shared.errors import CryptoError, NotFound

@@ -13,9 +13,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from holder.clock import as_utc, utcnow
 from holder.models import StoredCredential
 from holder.wallet.summary import credential_object
+from shared.clock import as_utc, utcnow
 from shared.credentials.formats.base import SignedDocument
 from shared.credentials.microcredential.parse import parse_credential
 from shared.credentials.microcredential.readmodel import CredentialView

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer.clock import utcnow
 from issuer.models import AuditEvent
+from shared.clock import utcnow
 
 
 async def record(

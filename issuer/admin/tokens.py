@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record
-from issuer.clock import new_id, utcnow
 from issuer.models import ApiToken
+from shared.clock import new_id, utcnow
 from shared.tokens import new_token, token_hash
 
 DEV_TOKEN_FILE = "issuer-admin-token"  # noqa: S105 (a file name)

@@ -23,10 +23,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record_many
-from issuer.clock import as_utc, new_id, utcnow
 from issuer.models import Award, CredentialOffer
 from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT
 from issuer.settings import IssuerSettings
+from shared.clock import as_utc, new_id, utcnow
 from shared.errors import NotFound
 from shared.tokens import new_pin, new_token, token_hash
 

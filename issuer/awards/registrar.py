@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.awards.offers import NewOffer, Offers
 from issuer.awards.service import Awards, Recipient
-from issuer.clock import as_utc, utcnow
 from issuer.models import AchievementVersion, Award, CredentialOffer, IssuedCredential
 from issuer.settings import IssuerSettings
+from shared.clock import as_utc, utcnow
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.credentials.microcredential.model import CatalogueEntry
 from shared.errors import Conflict, NotFound

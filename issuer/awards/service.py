@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record_many
 from issuer.catalogue.service import Catalogue, CatalogueItem
-from issuer.clock import as_utc, new_id, utcnow
 from issuer.models import AchievementVersion, Award, Organisation
 from issuer.organisations.service import awarding_body
 from issuer.status.allocation import allocate
+from shared.clock import as_utc, new_id, utcnow
 from shared.credentials.microcredential import model as mc
 from shared.credentials.microcredential.validation import load_award
 from shared.errors import NotFound

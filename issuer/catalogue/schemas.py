@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel
 
 from issuer.catalogue.service import CatalogueItem
-from issuer.clock import as_utc
 from issuer.models import AchievementVersion
+from shared.clock import as_utc
 
 # A catalogue entry travels as plain JSON (the shared model's form, see
 # docs/eu-microcredential-mapping.md), plus the slug of the organisation that offers it.

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record
-from issuer.clock import new_id, utcnow
 from issuer.models import Achievement, AchievementVersion, Organisation
+from shared.clock import new_id, utcnow
 from shared.credentials.microcredential.model import CatalogueEntry
 from shared.credentials.microcredential.validation import load_catalogue_entry
 from shared.errors import Conflict, NotFound

@@ -14,10 +14,10 @@ from issuer.awards.service import Awards
 from issuer.certificates.content import Certificate, LiveStatus
 from issuer.certificates.pdf import render_pdf
 from issuer.certificates.urls import certificate_pdf_url, verification_url
-from issuer.clock import as_utc
 from issuer.models import Award
 from issuer.settings import IssuerSettings
 from issuer.status.service import AwardStatus
+from shared.clock import as_utc
 
 _LIVE = {
     AwardStatus.ACTIVE: LiveStatus.VALID,

@@ -16,7 +16,6 @@ from starlette.datastructures import UploadFile
 
 from issuer.admin.auth import presented_token
 from issuer.catalogue.service import Catalogue
-from issuer.clock import new_id
 from issuer.cohorts.csvfile import COLUMNS, write_csv
 from issuer.cohorts.jobs import CohortJob, CohortJobs, Work
 from issuer.cohorts.service import (
@@ -30,6 +29,7 @@ from issuer.cohorts.service import (
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
 from issuer.pages.common import PageActorDep, SameOriginDep, render
 from issuer.settings import IssuerSettings
+from shared.clock import new_id
 from shared.db import session_scope
 from shared.errors import CredstackError, NotFound
 from shared.runtime import ServiceRuntime

@@ -23,10 +23,10 @@ from issuer.awards.offers import NewOffer, Offers
 from issuer.awards.schemas import OfferOut
 from issuer.awards.service import Awards, award_model
 from issuer.catalogue.service import Catalogue, CatalogueItem
-from issuer.clock import new_id, utcnow
 from issuer.cohorts.csvfile import FILE, CohortRow, ParsedFile, RowProblem, parse_cohort
 from issuer.models import Award, Cohort, Organisation
 from issuer.settings import IssuerSettings
+from shared.clock import new_id, utcnow
 from shared.credentials.microcredential.elements import element
 from shared.credentials.microcredential.validation import InvalidMicroCredential, Problem
 from shared.errors import Conflict, InvalidInput, NotFound

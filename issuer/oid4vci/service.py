@@ -29,7 +29,6 @@ from issuer.admin.audit import record
 from issuer.awards.credential import unsigned_credential
 from issuer.awards.offers import is_live
 from issuer.awards.service import Awards
-from issuer.clock import as_utc, utcnow
 from issuer.models import AccessToken, Award, CredentialOffer
 from issuer.oid4vci import repository
 from issuer.oid4vci.configurations import (
@@ -70,6 +69,7 @@ from issuer.oid4vci.schemas import (
 from issuer.organisations.service import Organisations
 from issuer.settings import IssuerSettings
 from issuer.status.service import AwardStatus
+from shared.clock import as_utc, utcnow
 from shared.credentials.formats import get_format
 from shared.db import session_scope
 from shared.did.resolver import DIDResolver

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record
-from issuer.clock import new_id, utcnow
 from issuer.models import Organisation, StoredKey
 from issuer.settings import IssuerSettings
 from issuer.status.allocation import open_first_lists
+from shared.clock import new_id, utcnow
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.credentials.microcredential.model import AwardingBody
 from shared.crypto.keyring import KeyRing

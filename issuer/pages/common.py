@@ -35,8 +35,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from issuer.admin.auth import SESSION_COOKIE, Actor, actor_for_token, presented_token
-from issuer.clock import as_utc
 from issuer.deps import SessionDep, SettingsDep
+from shared.clock import as_utc
 from shared.credentials.microcredential.elements import element
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.errors import Forbidden

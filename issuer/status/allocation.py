@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer.clock import new_id, utcnow
 from issuer.models import StatusAllocation, StatusList
+from shared.clock import new_id, utcnow
 from shared.credentials.status_list import MIN_ENTRIES, Bitstring, StatusPurpose
 
 FILL_LIMIT = 0.75

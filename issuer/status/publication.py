@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer.clock import as_utc
 from issuer.models import StatusList
 from issuer.organisations.service import Organisations
 from issuer.settings import IssuerSettings
 from issuer.status.service import AwardStatuses
 from issuer.status.urls import status_list_url
+from shared.clock import as_utc
 from shared.credentials.formats import get_format
 from shared.credentials.status_list import Bitstring, StatusPurpose, status_list_credential
 from shared.did.resolver import DIDResolver

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.clock import as_utc
 from issuer.models import Award
 from issuer.status.service import MAX_REASON_LENGTH
+from shared.clock import as_utc
 
 
 class StatusChangeIn(BaseModel):

@@ -21,8 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record
-from issuer.clock import as_utc, utcnow
 from issuer.models import Award, Organisation, StatusList
+from shared.clock import as_utc, utcnow
 from shared.credentials.status_list import Bitstring, StatusPurpose
 from shared.errors import Conflict, InvalidInput, NotFound
 

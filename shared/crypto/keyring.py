@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.clock import as_utc, utcnow
 from shared.crypto.encryption import KeyBinding, decrypt_private_key, encrypt_private_key, kek_id
 from shared.crypto.key_record import KeyRecordMixin
 from shared.crypto.keys import KeyAlgorithm, PrivateKey, generate_key
@@ -70,7 +71,7 @@ class KeyRing:
             key, self._kek, KeyBinding(owner, record.id, algorithm)
         )
         record.kek_id = self._kek_id
-        record.created_at = _now()
+        record.created_at = utcnow()
         record.retired_at = None
         self._session.add(record)
         await self._session.flush()
@@ -78,7 +79,7 @@ class KeyRing:
 
     async def rotate(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey:
         """Retire ``owner``'s active keys of ``algorithm`` and create their successor."""
-        now = _now()
+        now = utcnow()
         for record in await self._active_records(owner, algorithm):
             record.retired_at = now
         return await self.create(owner, algorithm)
@@ -146,16 +147,7 @@ def _stored(record: KeyRecordMixin) -> StoredKey:
         owner=record.owner,
         algorithm=KeyAlgorithm(record.algorithm),
         public_jwk=dict(record.public_jwk),
-        created_at=_aware(record.created_at),
-        retired_at=None if record.retired_at is None else _aware(record.retired_at),
+        created_at=as_utc(record.created_at),
+        retired_at=None if record.retired_at is None else as_utc(record.retired_at),
         kek_id=record.kek_id,
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

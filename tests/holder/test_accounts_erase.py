@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from holder.accounts.service import key_owner
-from holder.clock import new_id, utcnow
 from holder.models import (
     ActivityEvent,
     Learner,
@@ -18,6 +17,7 @@ from holder.models import (
     StoredKey,
     WalletSession,
 )
+from shared.clock import new_id, utcnow
 from tests.holder.conftest import RunningWallet, SignedInLearner
 from tests.holder.samples import micro_credential
 

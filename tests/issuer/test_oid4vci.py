@@ -24,9 +24,9 @@ from issuer.admin.audit import events_for
 from issuer.awards.offers import NewOffer, Offers
 from issuer.awards.service import Awards, Recipient
 from issuer.catalogue.service import Catalogue
-from issuer.clock import utcnow
 from issuer.models import AccessToken, Award, CredentialOffer, IssuedCredential, Nonce
 from issuer.oid4vci.configurations import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT
+from shared.clock import utcnow
 from shared.credentials.formats import get_format
 from shared.crypto.jose import sign_jwt
 from shared.crypto.keys import KeyAlgorithm, SigningKey, generate_key

@@ -1,4 +1,4 @@
-"""Time and ids for the wallet's records."""
+"""Time and ids for stored records: UTC always, and random UUIDs."""
 
 from __future__ import annotations
 
