@@ -78,6 +78,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    # Before any child starts: a production node without a key is refused once, clearly,
+    # and a development node's key exists before three processes look for it.
+    for service in SERVICES.values():
+        service.settings().load_key_encryption_key()
     return run_all(args.host)
 
 

@@ -8,7 +8,6 @@ key) are read from ``CREDSTACK_*`` and may be overridden per service.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from copy import copy
 from enum import StrEnum
@@ -19,6 +18,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.errors import ConfigurationError
+from shared.private_files import create_private_file_once
 
 KEK_FILE_NAME = "key-encryption-key"
 KEK_BYTES = 32
@@ -128,13 +128,6 @@ def decode_kek(text: str) -> bytes:
 
 
 def _development_kek(path: Path) -> bytes:
-    if not path.exists():
-        # O_EXCL: two services starting together must not overwrite each other's key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(new_kek_text())
-    return decode_kek(path.read_text())
+    # Three services start together on a fresh data directory; whichever writes first wins
+    # and the others read its key, never a half-written file.
+    return decode_kek(create_private_file_once(path, new_kek_text()))

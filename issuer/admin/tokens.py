@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuer.admin.audit import record
 from issuer.models import ApiToken
 from shared.clock import new_id, utcnow
+from shared.private_files import write_private_file
 from shared.tokens import new_token, token_hash
 
 DEV_TOKEN_FILE = "issuer-admin-token"  # noqa: S105 (a file name)
@@ -38,6 +38,4 @@ async def ensure_development_token(session: AsyncSession, data_dir: Path) -> Non
         if count:
             return
     token = await create_token(session, DEV_TOKEN_NAME, actor="system")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token)
+    write_private_file(path, token)
