@@ -14,7 +14,6 @@ import uvicorn
 from credstack.services import SERVICES
 from credstack.supervisor import run_all
 from issuer.cli import add_issuer_commands
-from shared.db import create_engine, upgrade_database
 from shared.errors import CredstackError
 from shared.settings import new_kek_text
 
@@ -101,6 +100,9 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _upgrade(url: str, migrations_dir: Path) -> None:
+    # Loaded here, not at the top: the database stack costs the other commands a second.
+    from shared.db import create_engine, upgrade_database
+
     engine = create_engine(url)
     try:
         await upgrade_database(engine, migrations_dir)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from credstack.services import SERVICES
-from issuer.admin.tokens import DEV_TOKEN_FILE
+from issuer.admin.dev_token import DEV_TOKEN_FILE
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0

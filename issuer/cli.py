@@ -25,10 +25,9 @@ from typing import Any
 
 import httpx
 
-from issuer.admin.tokens import DEV_TOKEN_FILE, create_token
-from issuer.app import MIGRATIONS_DIR
+from issuer.admin.dev_token import DEV_TOKEN_FILE
 from issuer.settings import IssuerSettings
-from shared.db import create_engine, session_factory, session_scope, upgrade_database
+from shared.private_files import write_private_file
 
 DEFAULT_URL = "http://localhost:8001"
 URL_ENV = "CREDSTACK_ISSUER_URL"
@@ -251,6 +250,12 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 async def _create_token(settings: IssuerSettings, name: str) -> str:
+    # The database stack (about a second of imports) loads for this command only: every
+    # other command is one HTTP call, and a script may run one per learner.
+    from issuer.admin.tokens import create_token
+    from issuer.app import MIGRATIONS_DIR
+    from shared.db import create_engine, session_factory, session_scope, upgrade_database
+
     if settings.database_url is None:
         settings.ensure_data_dir()
     engine = create_engine(settings.resolved_database_url)
@@ -357,9 +362,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _write_private(path: Path, data: bytes) -> None:
     """Only the operator may read the file: it holds every learner's offer link and PIN."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write_private_file(path, data)
     except OSError as exc:
         raise CommandFailed(f"cannot write {path}: {exc.strerror}", code=2) from None
 

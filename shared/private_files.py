@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_private_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` (mode 0600), replacing any earlier content atomically."""
-    staged = _staged_copy(path, text)
+def write_private_file(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` (mode 0600), replacing any earlier content atomically."""
+    staged = _staged_copy(path, data)
     try:
         os.replace(staged, path)
     except BaseException:
@@ -40,10 +40,10 @@ def create_private_file_once(path: Path, text: str) -> str:
     return path.read_text()
 
 
-def _staged_copy(path: Path, text: str) -> Path:
+def _staged_copy(path: Path, data: str | bytes) -> Path:
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data.encode() if isinstance(data, str) else data)
         handle.flush()
         os.fsync(handle.fileno())
     return Path(name)

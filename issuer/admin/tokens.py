@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record
+from issuer.admin.dev_token import DEV_TOKEN_FILE
 from issuer.models import ApiToken
 from shared.clock import new_id, utcnow
 from shared.private_files import write_private_file
 from shared.tokens import new_token, token_hash
 
-DEV_TOKEN_FILE = "issuer-admin-token"  # noqa: S105 (a file name)
 DEV_TOKEN_NAME = "development admin"  # noqa: S105 (a label)
 
 
