@@ -13,14 +13,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import as_utc, utcnow
 from shared.crypto.encryption import KeyBinding, decrypt_private_key, encrypt_private_key, kek_id
 from shared.crypto.key_record import KeyRecordMixin
 from shared.crypto.keys import KeyAlgorithm, PrivateKey, generate_key
-from shared.errors import CryptoError, NotFound
+from shared.errors import Conflict, CryptoError, NotFound
 
 KEY_ID_BYTES = 16  # 22 URL-safe characters
 
@@ -78,10 +78,26 @@ class KeyRing:
         return _stored(record)
 
     async def rotate(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey:
-        """Retire ``owner``'s active keys of ``algorithm`` and create their successor."""
-        now = utcnow()
-        for record in await self._active_records(owner, algorithm):
-            record.retired_at = now
+        """Retire ``owner``'s active keys of ``algorithm`` and create their successor.
+
+        Of two rotations at once, both may read the same active key before either retires
+        it; each would then add a successor, leaving two active keys. So the keys are retired
+        with a conditional UPDATE that only one caller can win: the other waits for the
+        winner's commit (PostgreSQL's row lock, SQLite's write lock), finds the keys retired
+        already and fails with Conflict, and the winner's successor is the one active key.
+        """
+        seen = [record.id for record in await self._active_records(owner, algorithm)]
+        if seen:
+            retired = await self._session.execute(
+                update(self._model)
+                .where(self._model.id.in_(seen), self._model.retired_at.is_(None))
+                .values(retired_at=utcnow())
+            )
+            if retired.rowcount != len(seen):  # type: ignore[attr-defined]  # a CursorResult
+                raise Conflict(
+                    f"{owner!r}'s {algorithm.value} key was rotated by another request at the "
+                    "same moment; its successor is active."
+                )
         return await self.create(owner, algorithm)
 
     async def active(self, owner: str, algorithm: KeyAlgorithm) -> StoredKey | None:

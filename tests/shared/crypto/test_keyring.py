@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -12,13 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.crypto.key_record import KeyRecordMixin
-from shared.crypto.keyring import KeyRing
+from shared.crypto.keyring import KeyRing, StoredKey
 from shared.crypto.keys import KeyAlgorithm
-from shared.errors import CryptoError, NotFound
+from shared.errors import Conflict, CryptoError, NotFound
+from tests.support.rendezvous import rendezvous
 
 ED, P256 = KeyAlgorithm.ED25519, KeyAlgorithm.P256
 Sessions = async_sessionmaker[AsyncSession]
 Model = type[KeyRecordMixin]
+ROTATIONS = 3
+ACTIVE_KEYS_QUERY = "keys.retired_at IS NULL"  # what rotate reads before it writes
 
 
 async def test_created_key_signs_and_matches_its_public_key(
@@ -143,3 +147,33 @@ async def test_reprs_show_no_secrets(sessions: Sessions, key_model: Model, kek: 
     for text in (repr(ring), repr(stored), repr(key), str(key)):
         assert d not in text
         assert kek.hex() not in text
+
+
+async def test_concurrent_rotations_leave_one_active_key(
+    sessions: Sessions, key_model: Model, kek: bytes
+) -> None:
+    """Rotations that all read the same active key before any retires it: one rotates, the
+    others fail with Conflict instead of each adding a successor; the old key is kept."""
+    async with sessions() as session, session.begin():
+        first = await KeyRing(session, key_model, kek).create("org-1", ED)
+
+    async def rotate() -> StoredKey:
+        async with sessions() as session, session.begin():
+            return await KeyRing(session, key_model, kek).rotate("org-1", ED)
+
+    with rendezvous(sessions.kw["bind"], ROTATIONS, ACTIVE_KEYS_QUERY):
+        outcomes = await asyncio.gather(
+            *(rotate() for _ in range(ROTATIONS)), return_exceptions=True
+        )
+    rotated = [outcome for outcome in outcomes if isinstance(outcome, StoredKey)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
+    assert (len(rotated), len(refused)) == (1, ROTATIONS - 1), outcomes
+    async with sessions() as session:
+        ring = KeyRing(session, key_model, kek)
+        assert [key.id for key in await ring.public_keys("org-1", include_retired=False)] == [
+            rotated[0].id
+        ]
+        every = await ring.public_keys("org-1")
+        assert [key.id for key in every] == [first.id, rotated[0].id]
+        assert every[0].retired_at is not None
+        assert (await ring.active_signing_key("org-1", ED)).public_jwk() == rotated[0].public_jwk
