@@ -127,9 +127,10 @@ class Award(Base):
 class CredentialOffer(Base):
     """An OpenID4VCI credential offer.
 
-    Its URI token (in ``credential_offer_uri``) and its pre-authorized code are bearer
-    secrets, so only their hashes are stored; the code is derived from the token with a key
-    only the running issuer holds (see ``issuer.awards.offers``).
+    Its URI token (in ``credential_offer_uri``) is a bearer secret, so only its hash is
+    stored. Its pre-authorized codes are not stored at all: each fetch of the offer object
+    mints one that names the offer and carries a MAC under a key only the running issuer
+    holds (see ``issuer.oid4vci.codes``); ``redeemed_at`` makes all of them single-use.
     """
 
     __tablename__ = "credential_offers"
@@ -137,7 +138,6 @@ class CredentialOffer(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     uri_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     tx_code_hash: Mapped[str | None] = mapped_column(String(64))
     tx_code_length: Mapped[int | None] = mapped_column(Integer)
     tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,8 +11,11 @@ class IssuerSettings(ServiceSettings):
 
     # did:key needs nothing but a key; did:web needs the node on HTTPS at its public URL.
     did_method: Literal["key", "web"] = "key"
-    # An offer is e-mailed or printed, so it must outlive a coffee break; it stays single-use.
+    # An offer is e-mailed or printed, so its link must outlive a coffee break; it stays
+    # single-use. Each fetch of it mints a pre-authorized code, which must be short-lived
+    # (security checklist A.1: 5 to 10 minutes).
     offer_ttl_seconds: int = 7 * 24 * 3600
+    pre_authorized_code_ttl_seconds: int = 600
     access_token_ttl_seconds: int = 300
     nonce_ttl_seconds: int = 300
     tx_code_max_failures: int = 5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from shared.errors import ConfigurationError
 
 # Stable constraint names, so migrations written on SQLite apply on PostgreSQL unchanged.
 NAMING_CONVENTION = {
@@ -82,16 +84,49 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
-async def upgrade_database(engine: AsyncEngine, migrations_dir: Path) -> None:
-    """Apply every migration of one service to its database, inside the running loop."""
+async def upgrade_database(
+    engine: AsyncEngine, migrations_dir: Path, revision: str = "head"
+) -> None:
+    """Apply one service's migrations up to ``revision``, inside the running loop."""
+    await _migrate(engine, migrations_dir, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade_database(engine: AsyncEngine, migrations_dir: Path, revision: str) -> None:
+    """Undo one service's migrations down to ``revision``."""
+    await _migrate(engine, migrations_dir, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(
+    engine: AsyncEngine, migrations_dir: Path, step: Callable[[Config], None]
+) -> None:
     config = alembic_config(migrations_dir, engine.url.render_as_string(hide_password=False))
 
-    def _upgrade(connection: Connection) -> None:
+    def _run(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        step(config)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            async with connection.begin():
+                await connection.run_sync(_run)
+            return
+        # SQLite alters a table by rebuilding it (Alembic's batch mode: copy, drop, rename),
+        # and dropping a table that others reference would break their foreign keys midway.
+        # SQLite's documented procedure: switch enforcement off, which works only outside a
+        # transaction, and check every key before the migration commits.
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(_run)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise ConfigurationError(
+                        f"A migration left rows whose foreign keys point nowhere: {broken[:5]}"
+                    )
+        finally:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await connection.commit()
 
 
 def run_migrations_from_env(context: Any, target_metadata: MetaData) -> None:

@@ -1,18 +1,17 @@
 """Credential offers (OpenID4VCI, pre-authorized code flow) for awards.
 
 The offer is passed by reference: ``openid-credential-offer://?credential_offer_uri=…`` points
-at ``/credential-offer/<uri token>``. Wallets and link previews may fetch that object several
-times, so fetching is repeatable until the code is redeemed; redeeming is single-use (the
-token endpoint). Neither the URI token nor the pre-authorized code is stored: the code is an
-HMAC of the token under a key derived from the key-encryption key, and the table keeps hashes.
-A new offer for an award withdraws the award's earlier unredeemed ones.
+at ``/credential-offer/<uri token>``. That link is e-mailed or printed, so it lives for days
+(``offer_ttl_seconds``); the table keeps only the token's hash. Wallets and link previews may
+fetch the offer object several times, so fetching is repeatable until the offer is redeemed,
+and each fetch carries a freshly minted pre-authorized code that lives minutes
+(``issuer.oid4vci.codes``). Redeeming is single-use per offer, whichever of its codes is
+used (the token endpoint). A new offer for an award withdraws the award's earlier unredeemed
+ones.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record_many
 from issuer.models import Award, CredentialOffer
+from issuer.oid4vci.codes import PreAuthorizedCodes
 from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT
 from issuer.settings import IssuerSettings
 from shared.clock import as_utc, new_id, utcnow
@@ -31,13 +31,6 @@ from shared.errors import NotFound
 from shared.tokens import new_pin, new_token, token_hash
 
 TX_CODE_LENGTH = 6
-_CODE_KEY_LABEL = b"credstack issuer pre-authorized code v1"
-
-
-def pre_authorized_code(kek: bytes, uri_token: str) -> str:
-    key = hmac.new(kek, _CODE_KEY_LABEL, hashlib.sha256).digest()
-    digest = hmac.new(key, uri_token.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def credential_offer_uri(base_url: str, uri_token: str) -> str:
@@ -76,7 +69,7 @@ class Offers:
     def __init__(self, session: AsyncSession, settings: IssuerSettings, kek: bytes) -> None:
         self._session = session
         self._settings = settings
-        self._kek = kek
+        self._codes = PreAuthorizedCodes.of(settings, kek)
 
     async def create(self, award: Award, *, with_tx_code: bool, actor: str) -> NewOffer:
         return (await self.create_many([award], [with_tx_code], actor=actor))[0]
@@ -112,7 +105,6 @@ class Offers:
             id=new_id(),
             uri_token_hash=token_hash(uri_token),
             award_id=award.id,
-            code_hash=token_hash(pre_authorized_code(self._kek, uri_token)),
             tx_code_hash=token_hash(tx_code) if tx_code else None,
             tx_code_length=TX_CODE_LENGTH if tx_code else None,
             tx_code_failures=0,
@@ -130,8 +122,9 @@ class Offers:
             raise NotFound("This credential offer does not exist, was used, or has expired.")
         return offer
 
-    def offer_object(self, offer: CredentialOffer, uri_token: str) -> dict[str, Any]:
-        grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code(self._kek, uri_token)}
+    def offer_object(self, offer: CredentialOffer) -> dict[str, Any]:
+        """The offer as a wallet reads it, with a pre-authorized code minted just now."""
+        grant: dict[str, Any] = {"pre-authorized_code": self._codes.mint(offer.id, utcnow())}
         if offer.tx_code_hash:
             grant["tx_code"] = {
                 "input_mode": "numeric",

@@ -61,10 +61,11 @@ async def authorization_server_metadata_document(settings: SettingsDep) -> dict[
 async def credential_offer(
     uri_token: str, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
 ) -> JSONResponse:
-    """The offer object behind a ``credential_offer_uri``: repeatable until redeemed."""
+    """The offer object behind a ``credential_offer_uri``: repeatable until redeemed, each
+    time with a fresh short-lived pre-authorized code."""
     offers = Offers(session, settings, runtime.key_encryption_key)
     offer = await offers.live_by_uri_token(uri_token)
-    return _no_store(offers.offer_object(offer, uri_token))
+    return _no_store(offers.offer_object(offer))
 
 
 @router.post(TOKEN_PATH, response_model=TokenResponse)
@@ -78,7 +79,7 @@ async def token(
     user_pin: Annotated[str | None, Form(description="draft-11 name of tx_code")] = None,
 ) -> JSONResponse:
     """Exchange a pre-authorized code (and its tx_code) for an access token."""
-    grant = PreAuthorizedGrant(session, settings, runtime.sessions)
+    grant = PreAuthorizedGrant(session, settings, runtime.sessions, runtime.key_encryption_key)
     response = await grant.exchange(grant_type, pre_authorized_code, tx_code or user_pin)
     return _no_store(response.model_dump())
 

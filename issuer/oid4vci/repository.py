@@ -9,17 +9,42 @@ which of two concurrent requests wins, on SQLite (one writer at a time) as on Po
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import ColumnElement, Update, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from issuer.models import AccessToken, CredentialOffer, IssuedCredential, Nonce
 
 
-async def offer_by_code_hash(session: AsyncSession, code_hash: str) -> CredentialOffer | None:
-    return await session.scalar(
-        select(CredentialOffer).where(CredentialOffer.code_hash == code_hash)
+async def _one_returned(session: AsyncSession, statement: Update) -> Any | None:
+    """What a conditional ``UPDATE … RETURNING`` of at most one row returned, or None when
+    its WHERE clause no longer held (someone else spent the value first)."""
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return result.scalar_one_or_none()
+
+
+async def _spent(session: AsyncSession, statement: Update, key: QueryableAttribute[Any]) -> bool:
+    """True for the one caller whose conditional UPDATE found the row still unspent."""
+    return await _one_returned(session, statement.returning(key)) is not None
+
+
+def _offer_open(offer_id: str) -> tuple[ColumnElement[bool], ...]:
+    """The offer is neither redeemed nor withdrawn."""
+    return (
+        CredentialOffer.id == offer_id,
+        CredentialOffer.redeemed_at.is_(None),
+        CredentialOffer.invalidated_at.is_(None),
     )
+
+
+def _nonce_live(value_hash: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (Nonce.value_hash == value_hash, Nonce.used_at.is_(None), Nonce.expires_at > now)
+
+
+async def offer(session: AsyncSession, offer_id: str) -> CredentialOffer | None:
+    return await session.get(CredentialOffer, offer_id)
 
 
 async def count_tx_code_failure(
@@ -27,41 +52,31 @@ async def count_tx_code_failure(
 ) -> int | None:
     """Add one failed tx_code attempt; the attempt that reaches ``max_failures`` also
     invalidates the offer, in the same statement. Returns the new count, or None when the
-    offer was no longer live (redeemed or invalidated meanwhile)."""
+    offer was no longer open (redeemed or invalidated meanwhile)."""
     failures = CredentialOffer.tx_code_failures + 1
-    result = await session.execute(
+    count: int | None = await _one_returned(
+        session,
         update(CredentialOffer)
-        .where(
-            CredentialOffer.id == offer_id,
-            CredentialOffer.redeemed_at.is_(None),
-            CredentialOffer.invalidated_at.is_(None),
-        )
+        .where(*_offer_open(offer_id))
         .values(
             tx_code_failures=failures,
             # SET expressions see the row as it was before this statement, on both databases.
             invalidated_at=case((failures >= max_failures, now), else_=None),
         )
-        .returning(CredentialOffer.tx_code_failures)
-        .execution_options(synchronize_session=False)
+        .returning(CredentialOffer.tx_code_failures),
     )
-    return result.scalar_one_or_none()
+    return count
 
 
 async def redeem_offer(session: AsyncSession, offer_id: str, *, now: datetime) -> bool:
     """Mark the offer redeemed if it still can be; True for exactly one caller, ever."""
-    result = await session.execute(
+    return await _spent(
+        session,
         update(CredentialOffer)
-        .where(
-            CredentialOffer.id == offer_id,
-            CredentialOffer.redeemed_at.is_(None),
-            CredentialOffer.invalidated_at.is_(None),
-            CredentialOffer.expires_at > now,
-        )
-        .values(redeemed_at=now)
-        .returning(CredentialOffer.id)
-        .execution_options(synchronize_session=False)
+        .where(*_offer_open(offer_id), CredentialOffer.expires_at > now)
+        .values(redeemed_at=now),
+        CredentialOffer.id,
     )
-    return result.scalar_one_or_none() is not None
 
 
 def add_access_token(
@@ -98,24 +113,17 @@ async def add_nonce(
 
 async def nonce_is_live(session: AsyncSession, value_hash: str, *, now: datetime) -> bool:
     """A read-only look, to refuse a stale nonce before spending effort on the request."""
-    found = await session.scalar(
-        select(Nonce.value_hash).where(
-            Nonce.value_hash == value_hash, Nonce.used_at.is_(None), Nonce.expires_at > now
-        )
-    )
+    found = await session.scalar(select(Nonce.value_hash).where(*_nonce_live(value_hash, now)))
     return found is not None
 
 
 async def use_nonce(session: AsyncSession, value_hash: str, *, now: datetime) -> bool:
     """Spend the nonce if it is known, unused and unexpired; True for exactly one caller."""
-    result = await session.execute(
-        update(Nonce)
-        .where(Nonce.value_hash == value_hash, Nonce.used_at.is_(None), Nonce.expires_at > now)
-        .values(used_at=now)
-        .returning(Nonce.value_hash)
-        .execution_options(synchronize_session=False)
+    return await _spent(
+        session,
+        update(Nonce).where(*_nonce_live(value_hash, now)).values(used_at=now),
+        Nonce.value_hash,
     )
-    return result.scalar_one_or_none() is not None
 
 
 def add_issued_credential(

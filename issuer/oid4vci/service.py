@@ -1,9 +1,11 @@
 """The OpenID4VCI 1.0 pre-authorized code flow: token, nonce, credential and notification.
 
-- Token: the pre-authorized code is spent by one conditional UPDATE, so two requests (or two
-  replicas) can never both redeem it. A wrong tx_code counts against the offer in its own
-  unit of work, because the request itself fails and its unit of work is rolled back; the
-  attempt that reaches the limit withdraws the offer.
+- Token: the pre-authorized code names its offer and proves itself by its MAC and age
+  (``issuer.oid4vci.codes``); the offer is redeemed by one conditional UPDATE, so two
+  requests (or two replicas), with one code or two codes of one offer, can never both
+  redeem it. A wrong tx_code counts against the offer in its own unit of work, because the
+  request itself fails and its unit of work is rolled back; the attempt that reaches the
+  limit withdraws the offer.
 - Nonce: random, stored hashed with an expiry, spent once by a conditional UPDATE.
 - Credential: the access token names the award; the key proof names the holder; the
   credential is bound to that holder only. The nonce is checked before signing and spent
@@ -31,6 +33,7 @@ from issuer.awards.offers import is_live
 from issuer.awards.service import Awards
 from issuer.models import AccessToken, Award, CredentialOffer
 from issuer.oid4vci import repository
+from issuer.oid4vci.codes import PreAuthorizedCodes
 from issuer.oid4vci.configurations import (
     CONFIGURATIONS,
     PRE_AUTHORIZED_GRANT,
@@ -120,10 +123,12 @@ class PreAuthorizedGrant:
         session: AsyncSession,
         settings: IssuerSettings,
         sessions: async_sessionmaker[AsyncSession],
+        kek: bytes,
     ) -> None:
         self._session = session
         self._settings = settings
         self._sessions = sessions
+        self._codes = PreAuthorizedCodes.of(settings, kek)
 
     async def exchange(
         self, grant_type: str, code: str | None, tx_code: str | None
@@ -135,7 +140,8 @@ class PreAuthorizedGrant:
             )
         if not code:
             raise ProtocolError("pre-authorized_code is missing.", code=INVALID_REQUEST)
-        offer = await repository.offer_by_code_hash(self._session, token_hash(code))
+        offer_id = self._codes.offer_id(code, utcnow())
+        offer = await repository.offer(self._session, offer_id)
         if offer is None or not is_live(offer):
             raise _invalid_grant()
         await self._check_tx_code(offer, tx_code or None)
@@ -225,7 +231,8 @@ async def in_own_unit_of_work(
 
 def _invalid_grant() -> ProtocolError:
     return ProtocolError(
-        "The pre-authorized code is unknown, expired, withdrawn or already used.",
+        "The credential offer of this pre-authorized code has expired, was withdrawn "
+        "or was already used.",
         code=INVALID_GRANT,
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.tokens import DEV_TOKEN_FILE
 from issuer.app import create_app
+from issuer.oid4vci.codes import PreAuthorizedCodes
 from issuer.settings import IssuerSettings
 from shared.db import session_scope
 from shared.runtime import ServiceRuntime
@@ -33,6 +34,11 @@ class RunningIssuer:
     def runtime(self) -> ServiceRuntime:
         runtime: ServiceRuntime = self.app.state.runtime
         return runtime
+
+    @property
+    def codes(self) -> PreAuthorizedCodes:
+        """The issuer's own pre-authorized codes, to read or mint one as the issuer would."""
+        return PreAuthorizedCodes.of(self.settings, self.runtime.key_encryption_key)
 
     @property
     def admin(self) -> dict[str, str]:

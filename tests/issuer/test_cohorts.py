@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from issuer.admin.tokens import create_token
-from issuer.awards.offers import pre_authorized_code
 from issuer.catalogue.service import Catalogue
 from issuer.cohorts.csvfile import parse_cohort
 from issuer.cohorts.jobs import CohortJob, CohortJobs, JobState
 from issuer.cohorts.service import Cohorts
 from issuer.models import Award, Cohort, CredentialOffer, StatusAllocation
 from issuer.oid4vci.configurations import PRE_AUTHORIZED_GRANT
+from shared.clock import utcnow
 from shared.errors import Conflict
 from shared.tokens import token_hash
 from tests.issuer.conftest import BASE_URL, RunningIssuer
@@ -247,9 +247,7 @@ async def test_a_valid_file_creates_every_award_and_offer_and_returns_the_links_
     assert award is not None
     assert stored.uri_token_hash == token_hash(token)
     assert stored.tx_code_hash == token_hash(second["tx_code"])
-    assert stored.code_hash == token_hash(
-        pre_authorized_code(issuer.runtime.key_encryption_key, token)
-    )
+    assert issuer.codes.offer_id(grant["pre-authorized_code"], utcnow()) == stored.id
     assert award.cohort_id == body["cohort_id"]
     assert award.learner_student_id == "S-00001"
 

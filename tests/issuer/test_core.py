@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from issuer.awards.offers import Offers, pre_authorized_code
+from issuer.awards.offers import Offers
 from issuer.awards.service import Awards, Recipient
 from issuer.catalogue.service import Catalogue
 from issuer.models import CredentialOffer, StatusAllocation
 from issuer.organisations.service import Organisations
+from shared.clock import utcnow
 from shared.credentials.microcredential.validation import InvalidMicroCredential
 from shared.errors import Conflict
 from tests.issuer.conftest import RunningIssuer
@@ -76,7 +77,7 @@ async def test_awards_get_distinct_random_status_indexes(issuer: RunningIssuer) 
     assert revocation != sorted(revocation)
 
 
-async def test_an_offer_stores_only_hashes_and_a_new_offer_withdraws_the_old(
+async def test_an_offer_stores_only_hashes_no_code_and_a_new_offer_withdraws_the_old(
     issuer: RunningIssuer,
 ) -> None:
     kek = issuer.runtime.key_encryption_key
@@ -87,15 +88,15 @@ async def test_an_offer_stores_only_hashes_and_a_new_offer_withdraws_the_old(
         )
         offers = Offers(session, issuer.settings, kek)
         first = await offers.create(award, with_tx_code=True, actor="t")
-        offer_object = offers.offer_object(first.offer, first.uri_token)
+        offer_object = offers.offer_object(first.offer)
         second = await offers.create(award, with_tx_code=False, actor="t")
         rows = list(await session.scalars(select(CredentialOffer)))
     code = offer_object["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
-    assert code["pre-authorized_code"] == pre_authorized_code(kek, first.uri_token)
+    assert issuer.codes.offer_id(code["pre-authorized_code"], utcnow()) == first.offer.id
     assert code["tx_code"]["length"] == 6
     assert first.tx_code is not None
     assert len(first.tx_code) == 6
-    stored = repr([(r.uri_token_hash, r.code_hash, r.tx_code_hash) for r in rows])
+    stored = repr([[getattr(r, c.key) for c in CredentialOffer.__table__.columns] for r in rows])
     for secret in (first.uri_token, code["pre-authorized_code"], first.tx_code):
         assert secret not in stored
     by_id = {r.id: r for r in rows}

@@ -25,6 +25,7 @@ from issuer.awards.offers import NewOffer, Offers
 from issuer.awards.service import Awards, Recipient
 from issuer.catalogue.service import Catalogue
 from issuer.models import AccessToken, Award, CredentialOffer, IssuedCredential, Nonce
+from issuer.oid4vci.codes import CLOCK_SKEW_SECONDS, PreAuthorizedCodes
 from issuer.oid4vci.configurations import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT
 from shared.clock import utcnow
 from shared.credentials.formats import get_format
@@ -238,19 +239,44 @@ async def test_a_p256_did_key_wallet_signing_es256_gets_its_credential(
 async def test_a_pre_authorized_code_works_once(issuer: RunningIssuer, wallet: Wallet) -> None:
     new_offer = await make_offer(issuer)
     offer = await wallet.offer(new_offer, issuer)
-    again = await wallet.offer(new_offer, issuer)  # link previews fetch it too
-    assert again == offer
     assert (await wallet.token(offer)).status_code == 200
     assert error_of(await wallet.token(offer)) == "invalid_grant"
     offer_uri = new_offer.links(issuer.settings)["offer_object_uri"]
     assert error_of(await wallet.client.get(offer_uri), 404) == "not_found"
 
 
-async def test_of_two_concurrent_redemptions_exactly_one_wins(
-    issuer: RunningIssuer, wallet: Wallet
+def code_of(offer: dict[str, Any]) -> str:
+    code: str = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    return code
+
+
+def with_code(offer: dict[str, Any], code: str) -> dict[str, Any]:
+    grant = {**offer["grants"][PRE_AUTHORIZED_GRANT], "pre-authorized_code": code}
+    return {**offer, "grants": {PRE_AUTHORIZED_GRANT: grant}}
+
+
+@pytest.mark.parametrize("redeemed", [0, 1], ids=["first-code", "second-code"])
+async def test_two_fetches_of_an_offer_give_two_codes_and_either_redeems_it_once(
+    issuer: RunningIssuer, wallet: Wallet, redeemed: int
 ) -> None:
-    offer = await wallet.offer(await make_offer(issuer), issuer)
-    first, second = await asyncio.gather(wallet.token(offer), wallet.token(offer))
+    new_offer = await make_offer(issuer)
+    fetched = [await wallet.offer(new_offer, issuer) for _ in range(2)]  # link previews too
+    assert code_of(fetched[0]) != code_of(fetched[1])
+    assert with_code(fetched[0], "") == with_code(fetched[1], "")
+    assert (await wallet.token(fetched[redeemed])).status_code == 200
+    other = await wallet.token(fetched[1 - redeemed])
+    assert error_of(other) == "invalid_grant"
+    assert other.json()["error_description"].isascii()
+
+
+@pytest.mark.parametrize("two_codes", [False, True], ids=["one-code", "two-codes"])
+async def test_of_two_concurrent_redemptions_exactly_one_wins(
+    issuer: RunningIssuer, wallet: Wallet, two_codes: bool
+) -> None:
+    new_offer = await make_offer(issuer)
+    first_offer = await wallet.offer(new_offer, issuer)
+    second_offer = await wallet.offer(new_offer, issuer) if two_codes else first_offer
+    first, second = await asyncio.gather(wallet.token(first_offer), wallet.token(second_offer))
     assert sorted([first.status_code, second.status_code]) == [200, 400]
     loser = first if first.status_code == 400 else second
     assert loser.json()["error"] == "invalid_grant"
@@ -258,7 +284,116 @@ async def test_of_two_concurrent_redemptions_exactly_one_wins(
         assert len(list(await session.scalars(select(AccessToken)))) == 1
 
 
-async def test_an_expired_code_is_refused(issuer: RunningIssuer, wallet: Wallet) -> None:
+CODE_AGES = {
+    "a second past its lifetime": (lambda ttl: ttl + 1, "invalid_grant"),
+    "ten seconds short of its lifetime": (lambda ttl: ttl - 10, None),
+    "minted a little in the future (clock skew)": (lambda ttl: -CLOCK_SKEW_SECONDS + 5, None),
+    "minted beyond the clock skew in the future": (
+        lambda ttl: -CLOCK_SKEW_SECONDS - 5,
+        "invalid_grant",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CODE_AGES))
+async def test_a_code_works_only_within_its_lifetime(
+    issuer: RunningIssuer, wallet: Wallet, case: str
+) -> None:
+    """Codes minted with the issuer's own key at chosen times: taken within their lifetime
+    (allowing for a small clock skew between replicas), refused outside it."""
+    age, expected = CODE_AGES[case]
+    new_offer = await make_offer(issuer)
+    offer = await wallet.offer(new_offer, issuer)
+    minted_at = utcnow() - timedelta(seconds=age(issuer.settings.pre_authorized_code_ttl_seconds))
+    aged = with_code(offer, issuer.codes.mint(new_offer.offer.id, minted_at))
+    response = await wallet.token(aged)
+    if expected is None:
+        assert response.status_code == 200, response.text
+    else:
+        assert error_of(response) == expected
+        assert response.json()["error_description"].isascii()
+
+
+async def test_an_expired_code_is_refused_but_the_offer_link_gives_a_working_fresh_one(
+    issuer: RunningIssuer, wallet: Wallet
+) -> None:
+    new_offer = await make_offer(issuer)
+    offer = await wallet.offer(new_offer, issuer)
+    ttl = issuer.settings.pre_authorized_code_ttl_seconds
+    assert 300 <= ttl <= 600  # security checklist A.1: 5 to 10 minutes
+    stale = issuer.codes.mint(new_offer.offer.id, utcnow() - timedelta(seconds=ttl + 1))
+    refused = await wallet.token(with_code(offer, stale))
+    assert error_of(refused) == "invalid_grant"
+    assert "expired" in refused.json()["error_description"]
+    fresh = await wallet.offer(new_offer, issuer)
+    assert (await wallet.token(fresh)).status_code == 200
+
+
+def _tampered_mac(code: str, other: str) -> str:
+    signed, _, mac = code.rpartition(".")
+    return f"{signed}.{'A' if mac[0] != 'A' else 'B'}{mac[1:]}"
+
+
+def _renewed(code: str, other: str) -> str:
+    """An expired code re-dated to the minting time of a fresh one, its MAC kept."""
+    offer_id, _, salt, mac = code.split(".")
+    return ".".join((offer_id, other.split(".")[1], salt, mac))
+
+
+def _for_another_offer(code: str, other: str) -> str:
+    """This offer's code pointed at another offer, its MAC kept."""
+    return ".".join([other.split(".")[0], *code.split(".")[1:]])
+
+
+FORGED_CODES = {
+    "with a changed MAC": _tampered_mac,
+    "re-dated to now": _renewed,
+    "pointed at another offer": _for_another_offer,
+    "without its MAC": lambda code, other: code.rpartition(".")[0],
+    "with a piece too many": lambda code, other: f"{code}.AAAA",
+    "with a MAC that is not base64url": lambda code, other: f"{code.rpartition('.')[0]}.n/t!",
+    "of the old layout (one HMAC)": lambda code, other: code.rpartition(".")[2],
+    "with a letter that is not ASCII": lambda code, other: code.replace(".", ".\u00e9", 2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED_CODES))
+async def test_a_tampered_or_malformed_code_is_an_invalid_grant(
+    issuer: RunningIssuer, wallet: Wallet, case: str
+) -> None:
+    new_offer, other_offer = await make_offer(issuer), await make_offer(issuer)
+    offer = await wallet.offer(new_offer, issuer)
+    ttl = issuer.settings.pre_authorized_code_ttl_seconds
+    expired = issuer.codes.mint(new_offer.offer.id, utcnow() - timedelta(seconds=ttl + 1))
+    code = expired if case == "re-dated to now" else code_of(offer)
+    other = code_of(await wallet.offer(other_offer, issuer))
+    forged = FORGED_CODES[case](code, other)
+    assert forged not in (code, other)
+    response = await wallet.token(with_code(offer, forged))
+    assert error_of(response) == "invalid_grant"
+    assert response.json()["error_description"].isascii()
+    # A forgery spends nothing: both offers still redeem with their own codes.
+    assert (await wallet.token(offer)).status_code == 200
+    other_response = await wallet.token(with_code(offer, other))
+    assert other_response.status_code == 200, other_response.text
+
+
+async def test_a_code_minted_with_another_key_is_an_invalid_grant(
+    issuer: RunningIssuer, wallet: Wallet
+) -> None:
+    new_offer = await make_offer(issuer)
+    offer = await wallet.offer(new_offer, issuer)
+    foreign = PreAuthorizedCodes(bytes(32), issuer.settings.pre_authorized_code_ttl_seconds)
+    forged = with_code(offer, foreign.mint(new_offer.offer.id, utcnow()))
+    response = await wallet.token(forged)
+    assert error_of(response) == "invalid_grant"
+    assert "not issued by this issuer" in response.json()["error_description"]
+    assert (await wallet.token(offer)).status_code == 200
+
+
+async def test_a_fresh_code_of_an_expired_offer_is_refused(
+    issuer: RunningIssuer, wallet: Wallet
+) -> None:
     new_offer = await make_offer(issuer)
     offer = await wallet.offer(new_offer, issuer)
     async for session in issuer.session():
@@ -302,6 +437,20 @@ async def test_a_wrong_tx_code_is_refused_and_five_lock_the_offer(
     assert stored.redeemed_at is None
     assert actions.count("offer.tx_code_failure") == 4
     assert actions.count("offer.lock") == 1
+
+
+async def test_wrong_tx_codes_count_per_offer_whichever_code_they_came_with(
+    issuer: RunningIssuer, wallet: Wallet
+) -> None:
+    new_offer = await make_offer(issuer, with_tx_code=True)
+    assert new_offer.tx_code is not None
+    wrong = "000000" if new_offer.tx_code != "000000" else "111111"
+    for _ in range(issuer.settings.tx_code_max_failures):
+        offer = await wallet.offer(new_offer, issuer)  # a fresh code for every attempt
+        assert error_of(await wallet.token(offer, tx_code=wrong)) == "invalid_grant"
+    assert error_of(await wallet.token(offer, tx_code=new_offer.tx_code)) == "invalid_grant"
+    offer_uri = new_offer.links(issuer.settings)["offer_object_uri"]
+    assert error_of(await wallet.client.get(offer_uri), 404) == "not_found"
 
 
 async def test_four_wrong_tx_codes_still_leave_the_right_one_working(
