@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from holder.accounts.login import Logins
 from holder.accounts.service import Accounts
+from holder.accounts.throttle import LoginThrottle
 from holder.models import Learner
 from holder.settings import HolderSettings
 from shared.errors import Unauthorized
@@ -28,6 +30,11 @@ SettingsDep = Annotated[HolderSettings, Depends(get_settings)]
 
 def accounts(session: AsyncSession, runtime: ServiceRuntime, settings: HolderSettings) -> Accounts:
     return Accounts(session, runtime.key_encryption_key, settings.session_ttl_seconds)
+
+
+def logins(session: AsyncSession, runtime: ServiceRuntime, settings: HolderSettings) -> Logins:
+    throttle = LoginThrottle(session, runtime.sessions, settings, runtime.key_encryption_key)
+    return Logins(accounts(session, runtime, settings), throttle)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -3,7 +3,8 @@
 Everything a learner owns hangs off ``learners`` with ON DELETE CASCADE, so erasing an
 account erases all of it in one statement. Credentials are stored sealed (AES-GCM under the
 key-encryption key, bound to their owner and id); only the summary the cards show is plain.
-Session tokens are stored as hashes.
+Session tokens are stored as hashes. Failed logins are counted per login name, whether or
+not an account has that name, and the name is kept only as a keyed hash.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ class WalletSession(Base):
     learner_id: Mapped[str] = mapped_column(ForeignKey(LEARNER_FK, ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailures(Base):
+    """Logins that have not (yet) succeeded for one login name, and how long it is locked."""
+
+    __tablename__ = "login_failures"
+
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class StoredCredential(Base):

@@ -1,5 +1,7 @@
 """Settings of the wallet (environment prefix HOLDER_, node-wide values from CREDSTACK_)."""
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -11,3 +13,12 @@ class HolderSettings(ServiceSettings):
     # An opened offer waits this long for the learner to accept it.
     pending_offer_ttl_seconds: int = 900
     display_name: str = "credstack wallet"
+
+    # Password guessing, per e-mail address (with an account or not): after this many failed
+    # logins in a row the address is locked for login_lockout_seconds, twice as long after
+    # each further failure, up to login_lockout_max_seconds. A success forgets the failures,
+    # and so does a time without attempts of login_failures_kept_seconds.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=30, ge=1)
+    login_lockout_max_seconds: int = Field(default=15 * 60, ge=1)
+    login_failures_kept_seconds: int = Field(default=24 * 3600, ge=1)

@@ -27,6 +27,11 @@ class CredstackError(Exception):
     def to_dict(self) -> dict[str, str]:
         return {"error": self.code, "error_description": self.description}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer must carry (``Retry-After``, say); the web layer adds them."""
+        return {}
+
 
 class ConfigurationError(CredstackError):
     """The service cannot start as configured (for example, no key-encryption key in production)."""

@@ -40,7 +40,7 @@ def templates_for(*directories: Path) -> Jinja2Templates:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_credstack_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CredstackError)
-        headers = {"Cache-Control": "no-store"}
+        headers = {"Cache-Control": "no-store", **exc.headers}
         if exc.status_code == 401:
             headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
         if wants_html(request):

@@ -11,6 +11,7 @@ from holder.deps import (
     SessionDep,
     SettingsDep,
     accounts,
+    logins,
     presented_session_token,
 )
 from holder.pages.common import clear_session_cookie
@@ -28,7 +29,12 @@ async def sign_up(
     return MeOut.of(learner)
 
 
-@router.post("/sessions", status_code=201)
+@router.post(
+    "/sessions",
+    status_code=201,
+    response_model=SessionOut,
+    responses={429: {"description": "Too many failed attempts; see Retry-After (seconds)."}},
+)
 async def log_in(
     body: LogInIn,
     response: Response,
@@ -36,8 +42,11 @@ async def log_in(
     runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> SessionOut:
-    """A bearer token for API clients (the pages keep theirs in a cookie instead)."""
-    _, token = await accounts(session, runtime, settings).log_in(body.email, body.password)
+    """A bearer token for API clients (the pages keep theirs in a cookie instead).
+
+    After too many failed attempts for an address, 429 with ``Retry-After`` (seconds).
+    """
+    _, token = await logins(session, runtime, settings).log_in(body.email, body.password)
     response.headers.update(NO_STORE)
     return SessionOut(token=token, expires_in=settings.session_ttl_seconds)
 

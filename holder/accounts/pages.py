@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from holder.accounts.service import SignUp
-from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts
+from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts, logins
 from holder.pages.common import (
     HOME_PATH,
     CsrfDep,
@@ -80,8 +80,8 @@ async def signup(
     service = accounts(session, runtime, settings)
     try:
         language = language if language in LANGUAGES else "en"
-        await service.sign_up(SignUp(email, password, display_name, language))
-        _, token = await service.log_in(email, password)
+        learner = await service.sign_up(SignUp(email, password, display_name, language))
+        token = await service.open_session(learner)
     except CredstackError as error:
         # The form comes back with what was typed (never the password) and the reason.
         form = {"email": email, "display_name": display_name, "language": language}
@@ -107,10 +107,12 @@ async def login(
     next_path: Annotated[str, Form(alias="next", max_length=1024)] = HOME_PATH,
 ) -> Response:
     try:
-        _, token = await accounts(session, runtime, settings).log_in(email, password)
+        _, token = await logins(session, runtime, settings).log_in(email, password)
     except CredstackError as error:
         context = {"next": safe_next(next_path), "email": email, "error": error.description}
-        return render(request, "accounts/login.html", context, status_code=error.status_code)
+        page = render(request, "accounts/login.html", context, status_code=error.status_code)
+        page.headers.update(error.headers)
+        return page
     return _signed_in(request, token, safe_next(next_path))
 
 

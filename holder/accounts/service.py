@@ -1,8 +1,10 @@
 """Learner accounts: sign-up creates the learner's own key and DID inside the wallet.
 
-Passwords are hashed with argon2id. A session is a random token in a cookie (or a bearer
-token for API clients), stored only as a hash. The holder key never leaves this service:
-it is sealed in the ``keys`` table and used only through ``holder_signing_key``.
+Passwords are hashed with argon2id. Logging in goes through ``holder.accounts.login``, which
+throttles password guessing around ``learner_with_password``. A session is a random token in
+a cookie (or a bearer token for API clients), stored only as a hash. The holder key never
+leaves this service: it is sealed in the ``keys`` table and used only through
+``holder_signing_key``.
 """
 
 from __future__ import annotations
@@ -21,14 +23,20 @@ from shared.clock import as_utc, new_id, utcnow
 from shared.crypto.keyring import KeyRing
 from shared.crypto.keys import KeyAlgorithm, SigningKey
 from shared.did.key import did_key_from_jwk, did_key_verification_method_id
-from shared.errors import Conflict, InvalidInput, Unauthorized
+from shared.errors import Conflict, InvalidInput
 from shared.tokens import new_token, token_hash
 
 MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-# Verifying against this when the e-mail is unknown keeps both answers equally slow.
+# Verifying against this when the e-mail is unknown keeps both answers equally slow: the
+# same hasher, so the same argon2 parameters as every learner's hash.
 _DUMMY_HASH = _hasher.hash("credstack: no such learner")
+
+
+def normalise_email(email: str) -> str:
+    """The login name an address stands for: ``Ada@Example.org `` is ``ada@example.org``."""
+    return email.strip().lower()
 
 
 def key_owner(learner_id: str) -> str:
@@ -50,7 +58,7 @@ class Accounts:
         self._session_ttl = timedelta(seconds=session_ttl_seconds)
 
     async def sign_up(self, form: SignUp) -> Learner:
-        email = form.email.strip().lower()
+        email = normalise_email(form.email)
         if not _EMAIL.match(email):
             raise InvalidInput("Enter a valid e-mail address.")
         if len(form.password) < MIN_PASSWORD_LENGTH:
@@ -73,17 +81,20 @@ class Accounts:
         await self._session.flush()
         return learner
 
-    async def log_in(self, email: str, password: str) -> tuple[Learner, str]:
-        """Check the password and open a session; returns the learner and the session token."""
+    async def learner_with_password(self, email: str, password: str) -> Learner | None:
+        """The learner whose e-mail and password these are, else None, in the same time
+        either way. Unthrottled: logins go through ``holder.accounts.login.Logins``."""
         learner = await self._session.scalar(
-            select(Learner).where(Learner.email == email.strip().lower())
+            select(Learner).where(Learner.email == normalise_email(email))
         )
         try:
             _hasher.verify(learner.password_hash if learner else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
-            learner = None
-        if learner is None:
-            raise Unauthorized("E-mail address or password is wrong.")
+            return None
+        return learner
+
+    async def open_session(self, learner: Learner) -> str:
+        """A new session for ``learner``; returns its token (only its hash is stored)."""
         token = new_token()
         now = utcnow()
         self._session.add(
@@ -94,7 +105,7 @@ class Accounts:
                 expires_at=now + self._session_ttl,
             )
         )
-        return learner, token
+        return token
 
     async def learner_for_token(self, token: str) -> Learner | None:
         row = await self._session.get(WalletSession, token_hash(token))

@@ -21,13 +21,13 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from holder.accounts.service import Accounts
-from holder.models import Learner, PendingOffer, StoredCredential
+from holder.learner_service import LearnerService
+from holder.models import PendingOffer, StoredCredential
 from holder.receive.client import (
     Issuer,
     OpenID4VCIClient,
@@ -47,15 +47,12 @@ from holder.receive.offers import (
     parse_offer_link,
 )
 from holder.receive.qr_image import NO_QR_CODE, read_qr_codes
-from holder.settings import HolderSettings
-from holder.wallet.importing import check_credential, credential_resolver
-from holder.wallet.store import CredentialStore
+from holder.wallet.importing import check_credential
 from shared.clock import as_utc, new_id, utcnow
 from shared.crypto.encryption import binding_data, seal, unseal
 from shared.crypto.keys import KeyAlgorithm
 from shared.did.key import did_key_to_jwk
 from shared.errors import CryptoError, InvalidInput, NotFound, VerificationFailed
-from shared.runtime import ServiceRuntime
 
 SOURCE_OID4VCI = "oid4vci"
 _SEAL_LABEL = "credstack/wallet-pending-offer/v1"
@@ -89,12 +86,14 @@ class _Opened:
     offer: CredentialOffer
     issuer: Issuer
     configuration_id: str
+    offer_uri: str | None  # where an offer passed by reference was fetched from
 
     def to_json(self) -> dict[str, Any]:
         return {
             "offer": self.offer.to_json(),
             "issuer": self.issuer.to_json(),
             "configuration_id": self.configuration_id,
+            "offer_uri": self.offer_uri,
         }
 
     @classmethod
@@ -103,6 +102,7 @@ class _Opened:
             CredentialOffer.from_json(data["offer"]),
             Issuer.from_json(data["issuer"]),
             data["configuration_id"],
+            data.get("offer_uri"),
         )
 
 
@@ -110,20 +110,10 @@ def _binding(learner_id: str, pending_id: str) -> bytes:
     return binding_data(_SEAL_LABEL, learner_id, pending_id)
 
 
-class Receiving:
-    def __init__(
-        self,
-        session: AsyncSession,
-        runtime: ServiceRuntime,
-        settings: HolderSettings,
-        learner: Learner,
-    ) -> None:
-        self._session = session
-        self._runtime = runtime
-        self._settings = settings
-        self._learner = learner
-        self._kek = runtime.key_encryption_key
-        self._client = OpenID4VCIClient(runtime.http)
+class Receiving(LearnerService):
+    @cached_property
+    def _client(self) -> OpenID4VCIClient:
+        return OpenID4VCIClient(self._runtime.http)
 
     async def open_link(self, text: str) -> PendingView:
         """Open an offer link the learner pasted or scanned (their action is the consent)."""
@@ -137,7 +127,8 @@ class Receiving:
             raw = await self._client.fetch_offer(link.offer_uri)
         offer = parse_offer(raw)
         issuer = await self._client.discover(offer)
-        opened = _Opened(offer, issuer, choose_configuration(issuer, offer, self._proof_alg()))
+        configuration_id = choose_configuration(issuer, offer, self._proof_alg())
+        opened = _Opened(offer, issuer, configuration_id, link.offer_uri)
         await self._forget_expired()
         now = utcnow()
         pending_id = new_id()
@@ -178,10 +169,10 @@ class Receiving:
             problem = opened.offer.tx_code.problem_with(tx_code or "")
             if problem is not None:
                 raise InvalidInput(problem, code="invalid_tx_code")
-        key = await self._accounts().holder_signing_key(self._learner)
+        key = await self._holder_key()
         issued = await self._client.obtain(
             opened.issuer,
-            opened.offer,
+            await self._current_offer(opened),
             opened.configuration_id,
             tx_code=tx_code if opened.offer.tx_code is not None else None,
             prove=key_prover(key, opened.issuer.identifier),
@@ -189,7 +180,7 @@ class Receiving:
         checked = await check_credential(
             issued.document,
             issued.format,
-            resolver=credential_resolver(self._runtime),
+            resolver=self._resolver,
             holder_did=self._learner.did,
         )
         if not checked.bound_to_me:
@@ -199,8 +190,7 @@ class Receiving:
                 "wallet's DID, so it was not stored.",
                 code="holder_binding_failed",
             )
-        store = CredentialStore(self._session, self._learner, self._kek)
-        stored = await store.add(
+        stored = await self._store.add(
             format_name=checked.format,
             document=checked.document,
             summary=checked.summary,
@@ -210,12 +200,33 @@ class Receiving:
         await self._session.delete(record)
         return stored
 
+    async def _current_offer(self, opened: _Opened) -> CredentialOffer:
+        """The offer with a pre-authorized code that is still good.
+
+        Issuers keep codes for minutes (ours for ten) while a learner may read the offer
+        for longer, so an offer passed by reference is fetched again on acceptance: its link
+        lives for days and gives a fresh code. An offer passed by value has only its own.
+        """
+        if opened.offer_uri is None:
+            return opened.offer
+        fresh = parse_offer(await self._client.fetch_offer(opened.offer_uri))
+        if (
+            fresh.credential_issuer != opened.offer.credential_issuer
+            or opened.configuration_id not in fresh.configuration_ids
+            or (fresh.tx_code is None) != (opened.offer.tx_code is None)
+        ):
+            raise InvalidInput(
+                "The issuer changed this offer since you opened it; open the link again to "
+                "see what it offers now.",
+                code=INVALID_OFFER,
+            )
+        return fresh
+
     async def decline(self, pending_id: str) -> None:
         """Forget the offer; the issuer is not contacted (its code simply expires)."""
         record, opened = await self._load(pending_id)
         await self._session.delete(record)
-        store = CredentialStore(self._session, self._learner, self._kek)
-        await store.log("offer.decline", {"issuer": opened.issuer.identifier})
+        await self._store.log("offer.decline", {"issuer": opened.issuer.identifier})
 
     async def _load(self, pending_id: str) -> tuple[PendingOffer, _Opened]:
         record = await self._session.scalar(
@@ -244,9 +255,6 @@ class Receiving:
     def _proof_alg(self) -> str:
         """The JOSE algorithm of the learner's key, read from their did:key (no private key)."""
         return KeyAlgorithm.from_jwk(did_key_to_jwk(self._learner.did)).jose_alg
-
-    def _accounts(self) -> Accounts:
-        return Accounts(self._session, self._kek, self._settings.session_ttl_seconds)
 
 
 def _offered(issuer: Issuer, configuration_id: str) -> OfferedCredential:

@@ -27,22 +27,17 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from holder.accounts.service import Accounts
-from holder.models import Learner, PresentationRequest
-from holder.settings import HolderSettings
+from holder.learner_service import LearnerService
+from holder.models import PresentationRequest
 from holder.share import presentation
 from holder.share.dcql import parse_dcql
 from holder.share.matching import Candidate, Pick, Query, QuerySet, checked_picks, matches_for
 from holder.share.presentation_exchange import parse_definition
 from holder.share.request import AuthorizationRequest, Fetching, resolve
-from holder.wallet.store import CredentialStore
 from shared.clock import as_utc, new_id, utcnow
 from shared.credentials.formats import credential_formats
-from shared.did.resolver import DIDResolver
 from shared.errors import Conflict, CredstackError, NotFound
-from shared.runtime import ServiceRuntime
 
 # A verifier's nonce is short-lived; a request opened this long ago is not answered.
 REQUEST_TTL = timedelta(minutes=15)
@@ -99,21 +94,7 @@ class Outcome:
     shared: list[tuple[str, str]]  # (query id, credential id)
 
 
-class Sharing:
-    def __init__(
-        self,
-        session: AsyncSession,
-        runtime: ServiceRuntime,
-        settings: HolderSettings,
-        learner: Learner,
-    ) -> None:
-        self._session = session
-        self._runtime = runtime
-        self._settings = settings
-        self._learner = learner
-        self._store = CredentialStore(session, learner, runtime.key_encryption_key)
-        self._resolver = DIDResolver(runtime.http, allow_http_loopback=settings.is_development)
-
+class Sharing(LearnerService):
     async def open(self, params: Mapping[str, str]) -> PresentationRequest:
         fetching = Fetching(self._runtime.http, self._resolver, self._settings.is_development)
         request = await resolve(params, fetching)
@@ -149,10 +130,7 @@ class Sharing:
         request = AuthorizationRequest.from_json(record.request)
         picks = checked_picks(query_set_of(request), await self._candidates(request), selections)
         await self._claim(record)
-        accounts = Accounts(
-            self._session, self._runtime.key_encryption_key, self._settings.session_ttl_seconds
-        )
-        key = await accounts.holder_signing_key(self._learner)
+        key = await self._holder_key()
         formats = credential_formats(self._resolver)
         presentations = [
             await presentation.presentation_of(pick, key, request, formats) for pick in picks

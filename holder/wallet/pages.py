@@ -12,6 +12,7 @@ from holder.pages.common import (
     CsrfDep,
     LearnerPageDep,
     OptionalLearnerPageDep,
+    pick,
     render,
 )
 from holder.wallet.backup import MAX_BACKUP_BYTES, MIN_PASSPHRASE_LENGTH
@@ -126,7 +127,8 @@ async def stack_page(
     request: Request, learner: LearnerPageDep, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     stack = await stack_of(store_of(session, learner, runtime))
-    return render(request, "wallet/stack.html", {"stack": stack})
+    fields = stack.fields_named(lambda name: pick(name, request, learner))
+    return render(request, "wallet/stack.html", {"stack": stack, "fields": fields})
 
 
 @router.get("/account/export")

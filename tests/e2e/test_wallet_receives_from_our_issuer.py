@@ -9,11 +9,13 @@ verifies and is bound to the learner's DID. Neither process imports the other.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -129,3 +131,41 @@ async def test_the_issuers_open_in_wallet_link_leads_to_our_wallet(
     # Not signed in: log in first, then come back to the same link.
     assert page.status_code == 303
     assert page.headers["location"].startswith("/login?next=%2Freceive%3F")
+
+
+async def test_an_offer_by_reference_is_fetched_again_when_its_code_has_expired(
+    tmp_path: Path,
+) -> None:
+    """The learner reads the offer for longer than the issuer's codes live: accepting fetches
+    the offer link again for a fresh code. An offer passed by value has no such link, so its
+    expired code is refused with the issuer's invalid_grant."""
+    with issuer_and_wallet(tmp_path, ISSUER_PRE_AUTHORIZED_CODE_TTL_SECONDS="1") as (
+        issuer,
+        holder,
+    ):
+        by_reference = (await award(issuer, tx_code=False))["credential_offer_uri"]
+        offer_uri = (await award(issuer, tx_code=False))["credential_offer_uri"]
+        async with httpx.AsyncClient() as client:
+            offer_object = (await client.get(parse_offer_uri(offer_uri))).json()
+        by_value = "openid-credential-offer://?credential_offer=" + quote(json.dumps(offer_object))
+        async with learner(holder, "slow@example.org") as wallet:
+            pending = [
+                (await wallet.post("/api/v1/offers", json={"offer_uri": link})).json()
+                for link in (by_reference, by_value)
+            ]
+            await asyncio.sleep(3)  # both codes are now older than their one second
+            accepted, refused = [
+                await wallet.post(f"/api/v1/offers/{offer['id']}/accept", json={})
+                for offer in pending
+            ]
+            assert accepted.status_code == 201, accepted.text
+            await assert_stored_and_verifies(wallet, accepted.json()["id"])
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "invalid_grant"
+    assert "expired" in refused.json()["error_description"]
+
+
+def parse_offer_uri(link: str) -> str:
+    """The ``credential_offer_uri`` parameter of an ``openid-credential-offer://`` link."""
+    (value,) = parse_qs(urlsplit(link).query)["credential_offer_uri"]
+    return value

@@ -29,9 +29,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from holder.accounts.login import Logins
 from holder.accounts.service import Accounts, SignUp
 from holder.app import create_app
-from holder.deps import SESSION_COOKIE
+from holder.deps import SESSION_COOKIE, logins
 from holder.models import Learner
 from holder.pages.common import CSRF_FIELD, csrf_token_for
 from holder.settings import HolderSettings
@@ -96,6 +97,10 @@ class RunningWallet:
     def accounts(self, session: AsyncSession) -> Accounts:
         return Accounts(session, self.kek, self.settings.session_ttl_seconds)
 
+    def logins(self, session: AsyncSession) -> Logins:
+        """Logging in as the pages and the API do: password checked, guessing throttled."""
+        return logins(session, self.runtime, self.settings)
+
     async def new_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """Another client of this wallet; its responses are recorded like all others."""
         return await self.stack.enter_async_context(
@@ -123,14 +128,14 @@ class RunningWallet:
         email = email or f"learner{next(_numbers)}@example.org"
         async for session in self.session():
             accounts = self.accounts(session)
-            await accounts.sign_up(SignUp(email, password, display_name, language))
-            learner, token = await accounts.log_in(email, password)
+            learner = await accounts.sign_up(SignUp(email, password, display_name, language))
+            token = await accounts.open_session(learner)
             learner_id, did = learner.id, learner.did
         return await self.signed_in(learner_id, email, password, did, token)
 
     async def log_in(self, email: str, password: str = PASSWORD) -> SignedInLearner:
         async for session in self.session():
-            learner, token = await self.accounts(session).log_in(email, password)
+            learner, token = await self.logins(session).log_in(email, password)
             learner_id, did = learner.id, learner.did
         return await self.signed_in(learner_id, email, password, did, token)
 

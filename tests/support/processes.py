@@ -109,7 +109,7 @@ def serving(name: str, tmp_path: Path, port: int, **env: str) -> Iterator[Servic
 
 
 @contextmanager
-def issuer_and_wallet(tmp_path: Path) -> Iterator[tuple[Service, Service]]:
+def issuer_and_wallet(tmp_path: Path, **issuer_env: str) -> Iterator[tuple[Service, Service]]:
     """Our issuer and our wallet as two processes; (issuer, wallet)."""
     holder_port = free_port()
     with (
@@ -120,6 +120,7 @@ def issuer_and_wallet(tmp_path: Path) -> Iterator[tuple[Service, Service]]:
             free_port(),
             # The issuer's "open in wallet" links point at this wallet.
             ISSUER_WALLET_URL=f"http://127.0.0.1:{holder_port}",
+            **issuer_env,
         ) as issuer,
     ):
         yield issuer, holder
