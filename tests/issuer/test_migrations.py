@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import inspect, select
 
 from issuer.app import MIGRATIONS_DIR
 from issuer.models import AccessToken, Base, CredentialOffer
 from shared.db import downgrade_database, upgrade_database
 from tests.issuer.conftest import RunningIssuer
 from tests.issuer.test_oid4vci import Wallet, did_key_signer, make_offer
+from tests.support.schema import differences_from_models
 
 
 async def _migrate(issuer: RunningIssuer, revision: str) -> None:
@@ -32,19 +31,6 @@ async def _offer_columns(issuer: RunningIssuer) -> dict[str, dict[str, Any]]:
     return {column["name"]: column for column in columns}
 
 
-async def _differences_from_the_models(issuer: RunningIssuer) -> list[Any]:
-    def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
-
-    async with issuer.runtime.engine.connect() as connection:
-        return await connection.run_sync(compare)
-
-
-async def test_the_migrated_schema_is_the_models_schema(issuer: RunningIssuer) -> None:
-    assert await _differences_from_the_models(issuer) == []
-
-
 async def test_0003_drops_the_code_hash_and_goes_back_and_forth_keeping_offers_and_tokens(
     issuer: RunningIssuer,
 ) -> None:
@@ -57,7 +43,8 @@ async def test_0003_drops_the_code_hash_and_goes_back_and_forth_keeping_offers_a
     assert (await _offer_columns(issuer))["code_hash"]["nullable"] is True
     await _migrate(issuer, "head")
 
-    assert await _differences_from_the_models(issuer) == []  # foreign keys included
+    # Foreign keys included.
+    assert await differences_from_models(issuer.runtime.engine, Base.metadata) == []
     async for session in issuer.session():
         offers = set(await session.scalars(select(CredentialOffer.id)))
         tokens = list(await session.scalars(select(AccessToken.offer_id)))
