@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -115,8 +116,10 @@ def _stale_nonce() -> ProtocolError:
     )
 
 
-class PreAuthorizedGrant:
-    """The token endpoint (1.0 §6) for the pre-authorized code grant."""
+class _ProtocolEndpoint:
+    """What the token and credential endpoints work with: the request's unit of work, a
+    factory for units of work of their own (a failed tx_code attempt or a nonce handed out
+    in an error must outlive the request's rollback), the settings and the KEK."""
 
     def __init__(
         self,
@@ -128,7 +131,15 @@ class PreAuthorizedGrant:
         self._session = session
         self._settings = settings
         self._sessions = sessions
-        self._codes = PreAuthorizedCodes.of(settings, kek)
+        self._kek = kek
+
+
+class PreAuthorizedGrant(_ProtocolEndpoint):
+    """The token endpoint (1.0 §6) for the pre-authorized code grant."""
+
+    @cached_property
+    def _codes(self) -> PreAuthorizedCodes:
+        return PreAuthorizedCodes.of(self._settings, self._kek)
 
     async def exchange(
         self, grant_type: str, code: str | None, tx_code: str | None
@@ -254,22 +265,13 @@ class IssuanceRequest:
     draft13: bool
 
 
-class CredentialIssuance:
+class CredentialIssuance(_ProtocolEndpoint):
     """The credential endpoint (1.0 §8) and the notification endpoint (1.0 §11)."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        settings: IssuerSettings,
-        sessions: async_sessionmaker[AsyncSession],
-        kek: bytes,
-    ) -> None:
-        self._session = session
-        self._settings = settings
-        self._sessions = sessions
-        self._kek = kek
+    @cached_property
+    def _resolver(self) -> DIDResolver:
         # No HTTP client: holders are did:key / did:jwk / jwk, all resolved locally.
-        self._resolver = DIDResolver()
+        return DIDResolver()
 
     async def authorize(self, authorization: str | None) -> AccessToken:
         token = await repository.access_token(
