@@ -9,9 +9,11 @@ leaves this service: it is sealed in the ``keys`` table and used only through
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,9 +31,26 @@ from shared.tokens import new_token, token_hash
 MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-# Verifying against this when the e-mail is unknown keeps both answers equally slow: the
-# same hasher, so the same argon2 parameters as every learner's hash.
-_DUMMY_HASH = _hasher.hash("credstack: no such learner")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the e-mail is unknown keeps both answers equally slow:
+    the same hasher, so the same argon2 parameters as every learner's hash."""
+    return _hasher.hash("credstack: no such learner")
+
+
+# argon2 takes tens of milliseconds of CPU on purpose; in a thread (argon2-cffi releases
+# the GIL) it does not stall every other request of the wallet meanwhile.
+async def _hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def normalise_email(email: str) -> str:
@@ -70,7 +89,7 @@ class Accounts:
         learner = Learner(
             id=learner_id,
             email=email,
-            password_hash=_hasher.hash(form.password),
+            password_hash=await _hash_password(form.password),
             display_name=form.display_name.strip() or email,
             language=form.language,
             did=did_key_from_jwk(key.public_jwk),
@@ -87,11 +106,9 @@ class Accounts:
         learner = await self._session.scalar(
             select(Learner).where(Learner.email == normalise_email(email))
         )
-        try:
-            _hasher.verify(learner.password_hash if learner else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        return learner
+        stored = learner.password_hash if learner else await asyncio.to_thread(_dummy_hash)
+        matches = await _password_matches(stored, password)
+        return learner if matches else None
 
     async def open_session(self, learner: Learner) -> str:
         """A new session for ``learner``; returns its token (only its hash is stored)."""
