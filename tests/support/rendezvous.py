@@ -15,6 +15,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+# A party that never comes (the code under test took another path) fails the test with a
+# TimeoutError instead of hanging the suite.
+WAIT_SECONDS = 60
+
 
 @contextmanager
 def rendezvous(engine: AsyncEngine, parties: int, marker: str) -> Iterator[None]:
@@ -32,7 +36,9 @@ def rendezvous(engine: AsyncEngine, parties: int, marker: str) -> Iterator[None]
         if arrived < parties and marker in statement:
             arrived += 1
             # Event handlers are synchronous; run_async awaits on the connection's event loop.
-            connection.connection.dbapi_connection.run_async(lambda _driver: barrier.wait())
+            connection.connection.dbapi_connection.run_async(
+                lambda _driver: asyncio.wait_for(barrier.wait(), WAIT_SECONDS)
+            )
 
     event.listen(engine.sync_engine, "after_cursor_execute", hold)
     try:
