@@ -29,3 +29,15 @@ def token_hash(value: str) -> str:
 
 def same_secret(given: str, expected_hash: str) -> bool:
     return hmac.compare_digest(token_hash(given), expected_hash)
+
+
+def purpose_key(kek: bytes, label: bytes) -> bytes:
+    """A key for one purpose, derived from the key-encryption key (HMAC-SHA256 of the
+    purpose's label): a MAC made for one purpose never checks for another, and the KEK
+    itself never keys a MAC."""
+    return hmac.new(kek, label, hashlib.sha256).digest()
+
+
+def keyed_digest(key: bytes, value: str) -> bytes:
+    """HMAC-SHA256 of ``value`` under ``key`` (one made by ``purpose_key``)."""
+    return hmac.new(key, value.encode(), hashlib.sha256).digest()

@@ -19,8 +19,6 @@ The state is in the database, so it holds across wallet processes and restarts.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 from collections.abc import Callable
 from contextlib import aclosing
@@ -35,6 +33,7 @@ from holder.settings import HolderSettings
 from shared.clock import as_utc, utcnow
 from shared.db import session_scope
 from shared.errors import CredstackError
+from shared.tokens import keyed_digest, purpose_key
 
 Clock = Callable[[], datetime]
 
@@ -79,7 +78,7 @@ class LoginThrottle:
         self._session = session
         self._sessions = sessions
         self._settings = settings
-        self._name_key = hmac.new(kek, _NAME_KEY_LABEL, hashlib.sha256).digest()
+        self._name_key = purpose_key(kek, _NAME_KEY_LABEL)
         self._clock = clock
 
     async def attempt(self, name: str) -> None:
@@ -99,7 +98,7 @@ class LoginThrottle:
         )
 
     def _hash(self, name: str) -> str:
-        return hmac.new(self._name_key, name.encode(), hashlib.sha256).hexdigest()
+        return keyed_digest(self._name_key, name).hex()
 
     async def _count(self, session: AsyncSession, name_hash: str, now: datetime) -> datetime | None:
         """Add one failure unless the name is locked; returns the end of the lock if it is."""

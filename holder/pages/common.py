@@ -23,7 +23,6 @@ Other pages import these names (keep them stable):
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -47,6 +46,7 @@ from holder.models import Learner
 from shared.credentials.microcredential.elements import element
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.errors import Forbidden, NotFound
+from shared.tokens import keyed_digest, purpose_key
 from shared.web import templates_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -137,8 +137,7 @@ def day(value: datetime | str | None) -> str:
 def csrf_token_for(secret: str, kek: bytes) -> str:
     """The form token for one session (or pre-session) secret: HMAC-SHA256 under a key
     derived from the KEK, so it can be checked without storing anything."""
-    key = hmac.new(kek, _CSRF_KEY_LABEL, hashlib.sha256).digest()
-    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(purpose_key(kek, _CSRF_KEY_LABEL), secret).hex()
 
 
 def _csrf_secret(request: Request) -> str | None:

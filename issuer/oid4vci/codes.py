@@ -16,7 +16,6 @@ fresh code resets nothing).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -25,6 +24,7 @@ from issuer.oid4vci.errors import INVALID_GRANT
 from issuer.settings import IssuerSettings
 from shared.crypto.b64url import b64url_decode, b64url_encode
 from shared.errors import ProtocolError
+from shared.tokens import keyed_digest, purpose_key
 
 # A new label whenever the layout changes, so that a code of one layout never verifies as
 # another.
@@ -39,7 +39,7 @@ CLOCK_SKEW_SECONDS = 60
 
 class PreAuthorizedCodes:
     def __init__(self, kek: bytes, ttl_seconds: int) -> None:
-        self._key = hmac.new(kek, _KEY_LABEL, hashlib.sha256).digest()
+        self._key = purpose_key(kek, _KEY_LABEL)
         self._ttl_seconds = ttl_seconds
 
     @classmethod
@@ -73,7 +73,7 @@ class PreAuthorizedCodes:
         return b64url_decode(offer_piece).decode()
 
     def _mac(self, signed: str) -> bytes:
-        return hmac.new(self._key, signed.encode(), hashlib.sha256).digest()
+        return keyed_digest(self._key, signed)
 
 
 def _signed_and_mac(code: str) -> tuple[str, bytes]:
