@@ -84,11 +84,9 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return config
 
 
-async def upgrade_database(
-    engine: AsyncEngine, migrations_dir: Path, revision: str = "head"
-) -> None:
-    """Apply one service's migrations up to ``revision``, inside the running loop."""
-    await _migrate(engine, migrations_dir, lambda config: command.upgrade(config, revision))
+async def upgrade_database(engine: AsyncEngine, migrations_dir: Path) -> None:
+    """Apply every migration of one service to its database, inside the running loop."""
+    await _migrate(engine, migrations_dir, lambda config: command.upgrade(config, "head"))
 
 
 async def downgrade_database(engine: AsyncEngine, migrations_dir: Path, revision: str) -> None:
