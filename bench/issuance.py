@@ -116,15 +116,17 @@ async def _wait_until_healthy(base_url: str, process: asyncio.subprocess.Process
 
 async def make_offers(settings: IssuerSettings, count: int) -> tuple[list[str], Award]:
     """``count`` awards, each with its offer; the offer object URLs and one award."""
-    async with open_runtime(settings, MIGRATIONS_DIR) as runtime:
-        async for session in session_scope(runtime.sessions):
-            item = (await Catalogue(session, settings.base_url).items())[0]
-            recipients = [Recipient(name=f"Learner {i}", grade="B") for i in range(count)]
-            awards = await Awards(session, settings.base_url).create_many(
-                item.achievement.id, recipients, actor="bench"
-            )
-            offers = Offers(session, settings, runtime.key_encryption_key)
-            made = [await offers.create(a, with_tx_code=False, actor="bench") for a in awards]
+    async with (
+        open_runtime(settings, MIGRATIONS_DIR) as runtime,
+        session_scope(runtime.sessions) as session,
+    ):
+        item = (await Catalogue(session, settings.base_url).items())[0]
+        recipients = [Recipient(name=f"Learner {i}", grade="B") for i in range(count)]
+        awards = await Awards(session, settings.base_url).create_many(
+            item.achievement.id, recipients, actor="bench"
+        )
+        offers = Offers(session, settings, runtime.key_encryption_key)
+        made = [await offers.create(a, with_tx_code=False, actor="bench") for a in awards]
     return [m.links(settings)["offer_object_uri"] for m in made], awards[0]
 
 
@@ -133,8 +135,11 @@ def holder_key() -> SigningKey:
     return SigningKey(key, did_key_verification_method_id(did_key_from_jwk(key.public_jwk())))
 
 
-async def flow(http: httpx.AsyncClient, offer_uri: str, configuration_id: str) -> Any:
-    """One wallet receiving one credential; raises on any unexpected answer."""
+async def flow(
+    http: httpx.AsyncClient, offer_uri: str, configuration_id: str, key: SigningKey | None = None
+) -> Any:
+    """One wallet receiving one credential, bound to ``key`` (default: a fresh holder key);
+    raises on any unexpected answer."""
     offer = _ok(await http.get(offer_uri))
     issuer = offer["credential_issuer"]
     metadata = _ok(await http.get(f"{issuer}/.well-known/openid-credential-issuer"))
@@ -148,7 +153,7 @@ async def flow(http: httpx.AsyncClient, offer_uri: str, configuration_id: str) -
     )
     nonce = _ok(await http.post(metadata["nonce_endpoint"]))["c_nonce"]
     claims = {"aud": issuer, "iat": int(time.time()), "nonce": nonce}
-    proof = sign_jwt(claims, holder_key(), typ=PROOF_TYP)
+    proof = sign_jwt(claims, key or holder_key(), typ=PROOF_TYP)
     response = _ok(
         await http.post(
             metadata["credential_endpoint"],
@@ -195,13 +200,15 @@ async def raw_signing_rates(
     """Per format: (sequential, asyncio.gather) signatures per second of the same credential."""
     resolver = DIDResolver()
     rates = {}
-    async with open_runtime(settings, MIGRATIONS_DIR) as runtime:
-        async for session in session_scope(runtime.sessions):
-            organisations = Organisations(session, settings, runtime.key_encryption_key)
-            key = await organisations.signing_key(await organisations.get(award.organisation_id))
-            credential = await unsigned_credential(
-                session, settings, award, holder_did=holder_key().did, credential_id="urn:uuid:0"
-            )
+    async with (
+        open_runtime(settings, MIGRATIONS_DIR) as runtime,
+        session_scope(runtime.sessions) as session,
+    ):
+        organisations = Organisations(session, settings, runtime.key_encryption_key)
+        key = await organisations.signing_key(await organisations.get(award.organisation_id))
+        credential = await unsigned_credential(
+            session, settings, award, holder_did=holder_key().did, credential_id="urn:uuid:0"
+        )
     for configuration_id in (LDP_VC, JWT_VC_JSON):
         credential_format = get_format(FORMAT_OF[configuration_id], resolver)
 

@@ -35,7 +35,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     async def on_startup(runtime: ServiceRuntime) -> None:
         if not settings.is_development:
             return
-        async for session in session_scope(runtime.sessions):
+        async with session_scope(runtime.sessions) as session:
             await ensure_development_token(session, settings.ensure_data_dir())
             if settings.seed_demo:
                 await seed_demo(session, settings, runtime.key_encryption_key)

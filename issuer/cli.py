@@ -17,16 +17,13 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from issuer.admin.dev_token import DEV_TOKEN_FILE
 from issuer.settings import IssuerSettings
+from shared.command_line import CommandFailed, Node, NodeApi, handle, print_json
 from shared.private_files import write_private_file
 
 DEFAULT_URL = "http://localhost:8001"
@@ -36,19 +33,6 @@ TIMEOUT_SECONDS = 30.0
 # Creating 10,000 awards and offers takes a while; the cohort call waits for all of it.
 COHORT_TIMEOUT_SECONDS = 600.0
 STATUS_ACTIONS = ("revoke", "suspend", "reinstate")
-
-
-class CommandFailed(Exception):
-    """What to tell the operator, and the exit code."""
-
-    def __init__(self, message: str, code: int = 1, details: list[str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.details = details or []
-
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def add_issuer_commands(commands: Any) -> None:
@@ -63,9 +47,7 @@ def add_issuer_commands(commands: Any) -> None:
         ),
     )
     sub = issuer.add_subparsers(dest="issuer_command", required=True, metavar="COMMAND")
-    node = argparse.ArgumentParser(add_help=False)
-    node.add_argument("--url", help=f"the issuer's base URL (${URL_ENV}, default {DEFAULT_URL})")
-    node.add_argument("--token", help=f"an admin API token (${TOKEN_ENV})")
+    node = NODE.options()
 
     achievement = sub.add_parser("achievement", help="the micro-credential catalogue")
     achievements = achievement.add_subparsers(dest="achievement_command", required=True)
@@ -75,10 +57,10 @@ def add_issuer_commands(commands: Any) -> None:
     add.add_argument("file", type=Path, metavar="FILE", help="the catalogue entry as JSON")
     add.add_argument("--organisation", metavar="SLUG", help="the offering organisation")
     add.add_argument("--json", action="store_true", help="print the API's answer as JSON")
-    _handle(add, _achievement_add)
+    handle(add, _achievement_add)
     listing = achievements.add_parser("list", parents=[node], help="list the catalogue")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
-    _handle(listing, _achievement_list)
+    handle(listing, _achievement_list)
 
     award = sub.add_parser(
         "award", parents=[node], help="award a micro-credential and print its offer"
@@ -94,7 +76,7 @@ def add_issuer_commands(commands: Any) -> None:
         "--tx-code", action="store_true", help="guard the offer with a PIN (printed once)"
     )
     award.add_argument("--json", action="store_true", help="print the offer as JSON")
-    _handle(award, _award)
+    handle(award, _award)
 
     for action in STATUS_ACTIONS:
         change = sub.add_parser(action, parents=[node], help=f"{action} an award")
@@ -107,7 +89,7 @@ def add_issuer_commands(commands: Any) -> None:
         )
         change.add_argument("--json", action="store_true", help="print the answer as JSON")
         change.set_defaults(status_action=action)
-        _handle(change, _change_status)
+        handle(change, _change_status)
 
     cohort = sub.add_parser(
         "cohort", parents=[node], help="award a micro-credential to every learner of a CSV"
@@ -120,7 +102,7 @@ def add_issuer_commands(commands: Any) -> None:
         metavar="LINKS.csv",
         help="write the offer links there (default: standard output); they hold secrets",
     )
-    _handle(cohort, _cohort)
+    handle(cohort, _cohort)
 
     token = sub.add_parser("token", help="admin API tokens (on the issuer's own machine)")
     tokens = token.add_subparsers(dest="token_command", required=True)
@@ -128,20 +110,7 @@ def add_issuer_commands(commands: Any) -> None:
         "create", help="create an admin API token in the issuer's database; shown once"
     )
     create.add_argument("name", metavar="NAME", help="who or what will use it")
-    _handle(create, _token_create)
-
-
-def _handle(parser: argparse.ArgumentParser, handler: Handler) -> None:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except CommandFailed as failure:
-            print(f"credstack: {failure.message}", file=sys.stderr)
-            for line in failure.details:
-                print(f"  {line}", file=sys.stderr)
-            return failure.code
-
-    parser.set_defaults(handler=run)
+    handle(create, _token_create)
 
 
 # --- the commands -------------------------------------------------------------------------
@@ -151,20 +120,20 @@ def _achievement_add(args: argparse.Namespace) -> int:
     entry = _read_json(args.file)
     if args.organisation:
         entry["organisation"] = args.organisation
-    with _Api(args) as api:
+    with _api(args) as api:
         created = api.call("POST", "/api/v1/achievements", json=entry).json()
     if args.json:
-        _print_json(created)
+        print_json(created)
     else:
         print(f"{created['id']}  {_text(created.get('title'))}")
     return 0
 
 
 def _achievement_list(args: argparse.Namespace) -> int:
-    with _Api(args) as api:
+    with _api(args) as api:
         items = api.call("GET", "/api/v1/achievements").json()
     if args.json:
-        _print_json(items)
+        print_json(items)
         return 0
     for item in items:
         status = item.get("status", "")
@@ -183,12 +152,12 @@ def _award(args: argparse.Namespace) -> int:
         "activity_end": args.activity_end,
         "tx_code": args.tx_code,
     }
-    with _Api(args) as api:
+    with _api(args) as api:
         offer = api.call(
             "POST", "/api/v1/awards", json={k: v for k, v in body.items() if v is not None}
         ).json()
     if args.json:
-        _print_json(offer)
+        print_json(offer)
         return 0
     print(f"award    {offer['award_id']}")
     print(f"offer    {offer['credential_offer_uri']}")
@@ -204,10 +173,10 @@ def _award(args: argparse.Namespace) -> int:
 
 def _change_status(args: argparse.Namespace) -> int:
     path = f"/api/v1/awards/{args.award_id}/{args.status_action}"
-    with _Api(args) as api:
+    with _api(args) as api:
         answer = api.call("POST", path, json={"reason": args.reason}).json()
     if args.json:
-        _print_json(answer)
+        print_json(answer)
     else:
         print(f"award {answer.get('award_id', args.award_id)} is {answer.get('status', 'changed')}")
     return 0
@@ -215,7 +184,7 @@ def _change_status(args: argparse.Namespace) -> int:
 
 def _cohort(args: argparse.Namespace) -> int:
     data = _read_file(args.file)
-    with _Api(args, timeout=COHORT_TIMEOUT_SECONDS) as api:
+    with _api(args, timeout=COHORT_TIMEOUT_SECONDS) as api:
         response = api.call(
             "POST",
             f"/api/v1/achievements/{args.achievement_id}/cohorts",
@@ -262,7 +231,7 @@ async def _create_token(settings: IssuerSettings, name: str) -> str:
     try:
         if settings.is_development:  # as the service does at its start
             await upgrade_database(engine, MIGRATIONS_DIR)
-        async for session in session_scope(session_factory(engine)):
+        async with session_scope(session_factory(engine)) as session:
             token = await create_token(session, name, actor="cli")
     finally:
         await engine.dispose()
@@ -272,71 +241,20 @@ async def _create_token(settings: IssuerSettings, name: str) -> str:
 # --- talking to the issuer ------------------------------------------------------------------
 
 
-class _Api:
-    """An httpx client for the issuer's admin API that turns failures into CommandFailed."""
-
-    def __init__(self, args: argparse.Namespace, *, timeout: float = TIMEOUT_SECONDS) -> None:
-        self.url = (args.url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
-        token = args.token or os.environ.get(TOKEN_ENV) or _development_token()
-        if not token:
-            raise CommandFailed(
-                f"no admin token: pass --token or set {TOKEN_ENV} "
-                "(on the issuer's machine, `credstack issuer token create NAME` makes one)",
-                code=2,
-            )
-        self._client = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=timeout,
-        )
-
-    def __enter__(self) -> _Api:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._client.close()
-
-    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._client.request(method, path, **kwargs)
-        except httpx.ConnectError:
-            raise CommandFailed(
-                f"cannot connect: is the issuer running at {self.url}? (credstack up)"
-            ) from None
-        except httpx.TimeoutException:
-            raise CommandFailed(f"the issuer at {self.url} did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise CommandFailed(f"talking to the issuer at {self.url} failed: {exc}") from None
-        if response.is_success:
-            return response
-        raise _refusal(response)
+def _api(args: argparse.Namespace, *, timeout: float = TIMEOUT_SECONDS) -> NodeApi:
+    return NODE.api(args, timeout=timeout)
 
 
-def _refusal(response: httpx.Response) -> CommandFailed:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or "error_description" not in body:
-        return CommandFailed(f"the issuer answered HTTP {response.status_code}")
-    details = [
-        f"line {problem.get('line')}, {problem.get('field')}: {problem.get('reason')}"
-        for problem in body.get("problems", [])
-        if isinstance(problem, dict) and "line" in problem
-    ]
-    total = body.get("problems_total")
-    if isinstance(total, int) and total > len(details) > 0:
-        details.append(f"… and {total - len(details)} more")
-    return CommandFailed(str(body["error_description"]), details=details)
-
-
-def _development_token() -> str | None:
-    """The local development node's token, from the data directory it shares with us."""
-    settings = IssuerSettings()
-    if not settings.is_development:
-        return None
-    path = settings.data_dir / DEV_TOKEN_FILE
-    return path.read_text().strip() if path.is_file() else None
+NODE = Node(
+    service="issuer",
+    default_url=DEFAULT_URL,
+    url_env=URL_ENV,
+    token_env=TOKEN_ENV,
+    credential_label="an admin API token",
+    how_to_get_one="`credstack issuer token create NAME` makes one",
+    settings=IssuerSettings,
+    token_file=DEV_TOKEN_FILE,
+)
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -372,7 +290,3 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return str(next(iter(value.values()), ""))
     return "" if value is None else str(value)
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))

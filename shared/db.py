@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData, event, pool
+from sqlalchemy import Connection, MetaData, event, make_url, pool
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,6 +38,7 @@ def new_metadata() -> MetaData:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
+        _create_private_sqlite_file(url)
         engine = create_async_engine(
             url,
             echo=echo,
@@ -46,6 +49,20 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    """Create the database file readable by its owner only before SQLite opens it: it holds
+    personal data and encrypted keys, and SQLite would create it with the umask (often
+    0644). The WAL and shared-memory files SQLite adds take the main file's mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite says what is wrong when it opens
+    with suppress(FileExistsError):  # an existing file keeps the mode it has
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,10 +77,16 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+@asynccontextmanager
 async def session_scope(
     factory: async_sessionmaker[AsyncSession],
-) -> AsyncGenerator[AsyncSession, None]:
-    """One unit of work: commit when the caller finishes, roll back when it raises.
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work, ``async with session_scope(sessions) as session:``; committed when
+    the block ends, rolled back when it raises, and closed at once either way.
+
+    A context manager rather than a generator consumed with ``async for``: an exception out
+    of an ``async for`` body leaves the generator suspended, so the rollback (and the lock
+    it releases) would wait for the garbage collector.
 
     Services never commit; this is the one place that does (FastAPI dependencies and CLI
     commands both use it).

@@ -14,6 +14,11 @@ redirects included, before anything leaves the machine:
 - at most ``max_redirects`` redirects, ``max_response_bytes`` of body (after decompression),
   3 s to connect and 10 s for the whole fetch.
 
+Every URL is first parsed by ``vetted_url``, the one parse-and-vet every caller goes
+through (the client calls it for each request it builds; code that reads a URL before
+fetching it calls it too): a malformed URL (``0177.0.0.1``, ``256.1.1.1``, an unclosed IPv6
+bracket, a port past 65535) is refused in words instead of escaping as a parser's error.
+
 Errors are ``shared.errors.UnsafeURL`` (refused) and ``shared.errors.FetchFailed`` (tried and
 failed); their messages name the host and never the path or query, which may carry codes.
 """
@@ -24,6 +29,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import re
 import socket
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +49,7 @@ __all__ = [
     "Resolver",
     "fetch_json",
     "safe_client",
+    "vetted_url",
 ]
 
 logger = logging.getLogger(__name__)
@@ -117,6 +124,56 @@ def _refusal_reason(address: IPAddress) -> str | None:
     if not address.is_global or address.is_multicast:
         return "a reserved address"
     return None
+
+
+# A DNS label as it reaches DNS (IDNA form); underscores occur in real names, so they pass.
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def vetted_url(url: str | httpx.URL) -> httpx.URL:
+    """``url`` parsed, if it is a well-formed http(s) URL with a host; UnsafeURL otherwise.
+
+    Only the shape is judged here; where the host points is judged when it is contacted
+    (the transport resolves it and refuses private addresses). The message names the host
+    as far as it could be read, never the path or query.
+    """
+    text = str(url)
+    shown = _shown_host(text)
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(text)
+        port = parsed.port  # httpx accepts any digits; a socket does not
+        ascii_host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        raise _refuse(shown, "it is not a valid web address") from None
+    if parsed.scheme not in ("https", "http"):
+        raise _refuse(shown, "only https addresses can be fetched")
+    if not ascii_host:
+        raise _refuse(shown, "the address has no host")
+    if port is not None and not 0 < port < 65536:
+        raise _refuse(shown, "its port is not a valid port number")
+    if not _is_ip_literal(ascii_host) and not _is_host_name(ascii_host):
+        raise _refuse(shown, "its host is not a valid name")
+    return parsed
+
+
+def _is_host_name(host: str) -> bool:
+    name = host.lower().removesuffix(".")
+    return 0 < len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _shown_host(text: str) -> str:
+    """The host part of a URL that may not parse, shortened, for messages and logs."""
+    authority = text.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rpartition("@")[2]
+    return (host[:80] + "...") if len(host) > 80 else (host or "(no host)")
 
 
 async def _system_resolver(host: str, port: int) -> list[str]:
@@ -357,6 +414,10 @@ class _GuardedClient(httpx.AsyncClient):
         super().__init__(**kwargs)
         self._total_timeout = total_timeout
 
+    def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
+        # Every get/post/stream builds its request here: the one place a URL is parsed.
+        return super().build_request(method, vetted_url(url), **kwargs)
+
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         host = request.url.host
         try:
@@ -431,6 +492,14 @@ async def fetch_json(
     client: httpx.AsyncClient, url: str | httpx.URL, *, accept: str = "application/json"
 ) -> Any:
     """GET ``url`` and parse its JSON body; FetchFailed says why when it isn't JSON."""
+    document, _ = await fetch_json_with_headers(client, url, accept=accept)
+    return document
+
+
+async def fetch_json_with_headers(
+    client: httpx.AsyncClient, url: str | httpx.URL, *, accept: str = "application/json"
+) -> tuple[Any, httpx.Headers]:
+    """``fetch_json`` plus the response headers, for callers that honour HTTP caching."""
     response = await client.get(url, headers={"Accept": accept})
     host = response.url.host
     if response.status_code != httpx.codes.OK:
@@ -441,6 +510,6 @@ async def fetch_json(
         shown = media_type or "no content type"
         raise FetchFailed(f"{host} answered with {shown}, not JSON.")
     try:
-        return json.loads(response.content)
+        return json.loads(response.content), response.headers
     except (ValueError, RecursionError) as exc:
         raise FetchFailed(f"{host} answered with JSON that could not be parsed.") from exc

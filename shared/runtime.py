@@ -8,20 +8,26 @@ settings.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory, session_scope, upgrade_database
 from shared.http import safe_client
 from shared.settings import ServiceSettings
-from shared.web import health_router, install_access_log, install_error_handlers
+from shared.web import (
+    health_router,
+    install_access_log,
+    install_error_handlers,
+    install_response_headers,
+)
 
 
 @dataclass
@@ -33,7 +39,16 @@ class ServiceRuntime:
     key_encryption_key: bytes
 
 
+# Swagger UI's and ReDoc's scripts and styles, served by the service itself from the
+# fastapi-offline package: FastAPI's own /docs loads them from a CDN, which an offline
+# node (or a network that blocks CDNs) cannot reach, and a production node should not
+# have its operators' browsers run third-party code next to their tokens.
+DOCS_ASSETS_URL = "/docs-assets"
+
 StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+# Work that runs beside the requests for as long as the app lives (a webhook worker): entered
+# after the start-up hook, left before the runtime closes, so it never outlives the database.
+BackgroundWork = Callable[[ServiceRuntime], AbstractAsyncContextManager[object]]
 
 
 def request_runtime(request: Request) -> ServiceRuntime:
@@ -43,11 +58,9 @@ def request_runtime(request: Request) -> ServiceRuntime:
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request: committed when the endpoint returns, rolled back when it
-    raises, and closed at once either way (a generator left to the garbage collector would
-    close its connection late, sometimes after the event loop is gone)."""
-    async with aclosing(session_scope(request_runtime(request).sessions)) as scope:
-        async for session in scope:
-            yield session
+    raises, and closed at once either way."""
+    async with session_scope(request_runtime(request).sessions) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so that a client acting on the
@@ -64,6 +77,7 @@ async def open_runtime(
 ) -> AsyncIterator[ServiceRuntime]:
     """Open everything a service needs; in development, migrate its database first."""
     kek = settings.load_key_encryption_key()
+    settings.check_can_start()
     if settings.database_url is None:
         settings.ensure_data_dir()
     engine = create_engine(settings.resolved_database_url)
@@ -90,19 +104,29 @@ def new_service_app(
     description: str,
     migrations_dir: Path,
     on_startup: StartupHook | None = None,
+    background: Sequence[BackgroundWork] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, migrations_dir) as runtime:
+        async with open_runtime(settings, migrations_dir) as runtime, AsyncExitStack() as stack:
             app.state.runtime = runtime
             if on_startup is not None:
                 await on_startup(runtime)
+            for work in background:
+                await stack.enter_async_context(work(runtime))
             yield
 
     quiet_url_logging()
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPIOffline(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL,
+    )
     app.state.settings = settings
     install_error_handlers(app)
     install_access_log(app)
+    install_response_headers(app)
     app.include_router(health_router(settings.service_name))
     return app

@@ -8,6 +8,7 @@ key) are read from ``CREDSTACK_*`` and may be overridden per service.
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 from copy import copy
 from enum import StrEnum
@@ -47,6 +48,9 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     public_base_url: str | None = None
     key_encryption_key: SecretStr | None = None
+    # TLS ends at a reverse proxy in front of this service, so an http public base URL is
+    # what the operator means in production (CREDSTACK_TLS_TERMINATED_BY_PROXY=true).
+    tls_terminated_by_proxy: bool = False
     host: str = "127.0.0.1"
     port: int | None = None
 
@@ -58,7 +62,7 @@ class ServiceSettings(BaseSettings):
             env_prefix=prefix, populate_by_name=True, extra="ignore"
         )
         fields = cls.model_fields
-        for name in ("data_dir", "key_encryption_key"):
+        for name in ("data_dir", "key_encryption_key", "tls_terminated_by_proxy"):
             fields[name] = copy(fields[name])
             fields[name].validation_alias = _node_wide(name.upper(), prefix)
         fields["environment"] = copy(fields["environment"])
@@ -90,6 +94,27 @@ class ServiceSettings(BaseSettings):
             return self.public_base_url.rstrip("/")
         return f"http://localhost:{self.bind_port}"
 
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies carry ``Secure``: always in production (behind a TLS proxy too, as
+        the browser sees https), and in development when the service is published over https."""
+        return not self.is_development or self.base_url.startswith("https://")
+
+    def check_can_start(self) -> None:
+        """Refuse a production start whose public URL is plain http, unless the operator
+        says TLS ends at a proxy in front: session cookies, bearer tokens and credentials
+        would otherwise cross the network in clear, and peers would see an http identifier."""
+        if self.is_development or self.tls_terminated_by_proxy:
+            return
+        if not self.base_url.startswith("https://"):
+            prefix = f"{self.service_name.upper()}_"
+            raise ConfigurationError(
+                f"In production the {self.service_name}'s public URL must be https, not "
+                f"{self.base_url}: set {prefix}PUBLIC_BASE_URL to the https address people "
+                "use, or CREDSTACK_TLS_TERMINATED_BY_PROXY=true if TLS ends at a reverse "
+                "proxy in front of this service."
+            )
+
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self.data_dir
@@ -108,6 +133,26 @@ class ServiceSettings(BaseSettings):
                 "base64url; `credstack kek` prints a new one) before starting in production."
             )
         return _development_kek(self.ensure_data_dir() / KEK_FILE_NAME)
+
+
+# The port each service listens on by default; one place, read by every service that links to
+# another one (the issuer's and the verifier's "open in wallet" links, `credstack up`).
+DEFAULT_PORTS = {"issuer": 8001, "holder": 8002, "verifier": 8003}
+
+
+def public_url_of(service_name: str) -> str:
+    """Another service's public base URL, without a trailing slash.
+
+    Read from that service's own settings in the environment (``HOLDER_PUBLIC_BASE_URL``, else
+    ``HOLDER_PORT`` on localhost), so that one setting per service moves every link that
+    points at it; `credstack up` passes them to all three.
+    """
+    prefix = service_name.upper()
+    configured = os.environ.get(f"{prefix}_PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    port = os.environ.get(f"{prefix}_PORT") or str(DEFAULT_PORTS[service_name])
+    return f"http://localhost:{port}"
 
 
 def new_kek_text() -> str:

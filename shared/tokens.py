@@ -1,8 +1,9 @@
 """Random secrets and how they are stored: codes, nonces and tokens are kept only as hashes.
 
 A SHA-256 of a 256-bit random value is safe to store and to look up by; a database dump then
-holds nothing a thief could present. Low-entropy values (PINs) are compared in constant time
-and protected by attempt limits, not by the hash.
+holds nothing a thief could present. Low-entropy values (PINs) are not: a million SHA-256s
+undo any 6-digit PIN, so they are stored as ``keyed_digest`` under a ``purpose_key`` of the
+KEK, compared in constant time, and protected by attempt limits.
 """
 
 from __future__ import annotations

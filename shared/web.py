@@ -1,4 +1,5 @@
-"""What the three web apps share: error handlers, the health endpoint, templating."""
+"""What the three web apps share: error handlers, response headers, the health endpoint,
+templating."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import CredstackError
 
@@ -27,6 +29,16 @@ def wants_html(request: Request) -> bool:
     if request.url.path.startswith(HTML_PREFIXES_EXCLUDED):
         return False
     return "text/html" in request.headers.get("accept", "")
+
+
+def presented_token(request: Request, cookie_name: str) -> str | None:
+    """The bearer token of ``Authorization: Bearer …`` (scripts), else the session cookie
+    ``cookie_name`` (pages): how every service's users sign in."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(cookie_name)
 
 
 def templates_for(*directories: Path) -> Jinja2Templates:
@@ -123,3 +135,46 @@ def install_access_log(app: FastAPI) -> None:
             "%s %s %s %.0fms", request.method, template, response.status_code, elapsed_ms
         )
         return response
+
+
+API_PREFIX = "/api/"
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def install_response_headers(app: FastAPI) -> None:
+    """Headers every response of the three services carries, whoever made it (a route, an
+    error handler, a 404 from routing):
+
+    - ``X-Content-Type-Options: nosniff``: a JSON body holding text from a credential is
+      never run as a script or shown as HTML because a browser guessed its type;
+    - ``Cache-Control: no-store`` on ``/api/`` answers that say nothing about caching: they
+      name learners and carry credentials, and no shared or browser cache may keep them.
+    """
+    app.add_middleware(_ResponseHeaders)
+
+
+class _ResponseHeaders:
+    """Pure ASGI, so that streamed responses stream and nothing but the headers is touched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        is_api = str(scope.get("path", "")).startswith(API_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if _NOSNIFF[0] not in names:
+                    headers.append(_NOSNIFF)
+                if is_api and _NO_STORE[0] not in names:
+                    headers.append(_NO_STORE)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)

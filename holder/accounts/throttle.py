@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import aclosing
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
@@ -85,9 +84,8 @@ class LoginThrottle:
         """Count an attempt to log in as ``name`` (normalised); TooManyAttempts while the
         name is locked, in which case the attempt is not counted and must not go on."""
         now = self._clock()
-        async with aclosing(session_scope(self._sessions)) as scope:
-            async for session in scope:
-                locked_until = await self._count(session, self._hash(name), now)
+        async with session_scope(self._sessions) as session:
+            locked_until = await self._count(session, self._hash(name), now)
         if locked_until is not None:
             raise TooManyAttempts(max(1, math.ceil((locked_until - now).total_seconds())))
 

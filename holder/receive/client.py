@@ -35,8 +35,8 @@ from holder.receive.offers import PRE_AUTHORIZED_GRANT, CredentialOffer
 from shared.credentials.formats.base import SignedDocument
 from shared.crypto.jose import sign_jwt
 from shared.crypto.keys import SigningKey
-from shared.errors import CredstackError, FetchFailed, InvalidInput, ProtocolError
-from shared.http import fetch_json
+from shared.errors import CredstackError, FetchFailed, InvalidInput, ProtocolError, UnsafeURL
+from shared.http import fetch_json, vetted_url
 
 logger = logging.getLogger(__name__)
 
@@ -413,8 +413,8 @@ class OpenID4VCIClient:
         raise problem
 
     async def _token_endpoint(self, metadata: dict[str, Any], offer: CredentialOffer) -> str:
-        servers = [s for s in _list(metadata.get("authorization_servers")) if isinstance(s, str)]
-        if not servers and isinstance(metadata.get("authorization_server"), str):
+        servers = [s for s in _list(metadata.get("authorization_servers")) if _is_web_address(s)]
+        if not servers and _is_web_address(metadata.get("authorization_server")):
             servers = [metadata["authorization_server"]]  # drafts 11/12
         if offer.authorization_server is not None:
             if servers and offer.authorization_server not in servers:
@@ -574,10 +574,19 @@ def _required_url(metadata: Mapping[str, Any], name: str, offer: CredentialOffer
 
 def _optional_url(metadata: Mapping[str, Any], name: str) -> str | None:
     value = metadata.get(name)
+    return value if _is_web_address(value) else None
+
+
+def _is_web_address(value: Any) -> bool:
+    """A URL the outbound client would accept (``shared.http.vetted_url``): metadata is
+    untrusted, and a malformed endpoint must read as missing, not break the flow."""
     if not isinstance(value, str):
-        return None
-    parts = urlsplit(value)
-    return value if parts.scheme in ("https", "http") and parts.netloc else None
+        return False
+    try:
+        vetted_url(value)
+    except UnsafeURL:
+        return False
+    return True
 
 
 def _list(value: Any) -> list[Any]:

@@ -18,7 +18,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from shared.errors import InvalidInput
+import httpx
+
+from shared.errors import InvalidInput, UnsafeURL
+from shared.http import vetted_url
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_PARAMETER = "credential_offer"
@@ -43,9 +46,14 @@ class OfferLink:
     def fetch_host(self) -> str | None:
         """The host the wallet will contact first (shown before it does)."""
         if self.offer_uri is not None:
-            return urlsplit(self.offer_uri).netloc
+            return vetted_url(self.offer_uri).netloc.decode("ascii")
         issuer = self.offer.get("credential_issuer") if self.offer is not None else None
-        return urlsplit(issuer).netloc if isinstance(issuer, str) else None
+        if not isinstance(issuer, str):
+            return None
+        try:
+            return vetted_url(issuer).netloc.decode("ascii")
+        except UnsafeURL:
+            return None  # parse_offer says what is wrong with it
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,8 @@ def parse_offer_link(text: str) -> OfferLink:
         raise _invalid("Paste the offer link, or upload a picture of its QR code.")
     if text.startswith("{"):
         return OfferLink(offer=_json_object(text))
-    query = urlsplit(text).query
     try:
+        query = urlsplit(text).query
         parameters = parse_qs(query, strict_parsing=bool(query), max_num_fields=10)
     except ValueError:
         raise _invalid("This link is not a credential offer: its query is malformed.") from None
@@ -126,9 +134,7 @@ def offer_link_from_parameters(parameters: dict[str, list[str]]) -> OfferLink:
     value = parameters[present[0]][0]
     if present[0] == OFFER_PARAMETER:
         return OfferLink(offer=_json_object(value))
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise _invalid("The offer's credential_offer_uri is not a web address.")
+    web_address(value, "credential_offer_uri")
     return OfferLink(offer_uri=value)
 
 
@@ -147,18 +153,25 @@ def parse_offer(data: Any) -> CredentialOffer:
         configuration_ids=configuration_ids,
         pre_authorized_code=grant["pre-authorized_code"],
         tx_code=_tx_code(grant),
-        authorization_server=_string_or_none(grant, "authorization_server"),
+        authorization_server=_authorization_server(grant),
     )
 
 
 def check_issuer_identifier(issuer: str) -> None:
     """An https URL without query or fragment (OpenID4VCI §12.2.1); http is left for the
     outbound guard to refuse outside development, where issuers run on localhost."""
-    parts = urlsplit(issuer)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise _invalid("The offer's credential_issuer is not a web address.")
+    parts = web_address(issuer, "credential_issuer")
     if parts.query or parts.fragment or "?" in issuer or "#" in issuer:
         raise _invalid("The offer's credential_issuer must not have a query or fragment.")
+
+
+def web_address(value: str, name: str) -> httpx.URL:
+    """``value`` parsed by the outbound client's own parser (``shared.http.vetted_url``):
+    what passes here is what the wallet can fetch, and nothing malformed gets further."""
+    try:
+        return vetted_url(value)
+    except UnsafeURL:
+        raise _invalid(f"The offer's {name} is not a valid web address.") from None
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -216,6 +229,13 @@ def _tx_code(grant: dict[str, Any]) -> TxCode | None:
         length=length,
         description=description[:MAX_TX_CODE_DESCRIPTION] if description else None,
     )
+
+
+def _authorization_server(grant: dict[str, Any]) -> str | None:
+    server = _string_or_none(grant, "authorization_server")
+    if server is not None:
+        web_address(server, "authorization_server")
+    return server
 
 
 def _string_or_none(data: dict[str, Any], name: str) -> str | None:

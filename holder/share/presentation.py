@@ -157,5 +157,9 @@ def _browser_url(value: object) -> str | None:
     """Only a web address is offered to the learner's browser (no javascript: or data:)."""
     if not isinstance(value, str) or len(value) > 2048:
         return None
-    parts = urlsplit(value)
-    return value if parts.scheme in ("https", "http") and parts.hostname else None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # an unclosed IPv6 bracket, say: not an address to offer
+        return None
+    return value if parts.scheme in ("https", "http") and host else None

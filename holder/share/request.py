@@ -47,7 +47,7 @@ from shared.credentials.formats.vcdm import did_of
 from shared.crypto import jose
 from shared.did.resolver import DIDResolver
 from shared.errors import CredstackError, FetchFailed, InvalidInput, ProtocolError, UnsafeURL
-from shared.http import fetch_json
+from shared.http import fetch_json, vetted_url
 
 SCHEMES = frozenset({"openid4vp", "haip", "eudi-openid4vp"})
 JAR_TYP = "oauth-authz-req+jwt"
@@ -176,7 +176,10 @@ def parse_link(text: str) -> dict[str, str]:
         raise InvalidInput("Paste the verifier's link (it starts with openid4vp://).")
     if len(text) > MAX_LINK_CHARS:
         raise invalid_request("The link is too long to be a presentation request.")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise InvalidInput("This is not a presentation request link: it is malformed.") from None
     scheme = parts.scheme.lower()
     if scheme in SCHEMES:
         return query_parameters(parts.query)
@@ -472,10 +475,11 @@ def _require_url(url: str, name: str, allow_loopback: bool) -> None:
     that resolves to a private address is refused by ``runtime.http`` when it is contacted,
     before anything is sent.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host:
-        raise invalid_request(f"The {name} is not an https URL.")
+    try:
+        parts = vetted_url(url)  # the outbound client's own parse, so nothing malformed passes
+    except UnsafeURL:
+        raise invalid_request(f"The {name} is not a valid https URL.") from None
+    host = parts.host.lower()
     if parts.fragment:
         raise invalid_request(f"The {name} must not carry a fragment.")
     loopback = host == "localhost" or host.endswith(".localhost")

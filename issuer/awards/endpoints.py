@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from issuer.awards.offers import Offers, offer_link
-from issuer.awards.registrar import MAX_PAGE, Registrar
+from issuer.awards.registrar import MAX_OFFSET, MAX_PAGE, Registrar
 from issuer.awards.schemas import AwardIn, AwardList, AwardOut, AwardSummary, NewOfferIn, OfferOut
 from issuer.deps import AdminDep, RuntimeDep, SessionDep, SettingsDep
 from shared.qr import qr_png, qr_svg
@@ -41,7 +41,7 @@ async def list_awards(
     runtime: RuntimeDep,
     achievement_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AwardList:
     """Awards, newest first, optionally of one micro-credential."""
     registrar = Registrar(session, settings, runtime.key_encryption_key)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record_many
 from issuer.models import Award, CredentialOffer
-from issuer.oid4vci.codes import PreAuthorizedCodes
+from issuer.oid4vci.codes import PreAuthorizedCodes, TxCodeDigests
 from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT
 from issuer.settings import IssuerSettings
 from shared.clock import as_utc, new_id, utcnow
@@ -70,6 +70,7 @@ class Offers:
         self._session = session
         self._settings = settings
         self._codes = PreAuthorizedCodes.of(settings, kek)
+        self._tx_codes = TxCodeDigests(kek)
 
     async def create(self, award: Award, *, with_tx_code: bool, actor: str) -> NewOffer:
         return (await self.create_many([award], [with_tx_code], actor=actor))[0]
@@ -105,7 +106,7 @@ class Offers:
             id=new_id(),
             uri_token_hash=token_hash(uri_token),
             award_id=award.id,
-            tx_code_hash=token_hash(tx_code) if tx_code else None,
+            tx_code_hash=self._tx_codes.digest(tx_code) if tx_code else None,
             tx_code_length=TX_CODE_LENGTH if tx_code else None,
             tx_code_failures=0,
             created_at=now,
@@ -121,6 +122,12 @@ class Offers:
         if offer is None or not is_live(offer):
             raise NotFound("This credential offer does not exist, was used, or has expired.")
         return offer
+
+    def tx_code_matches(self, offer: CredentialOffer, tx_code: str) -> bool:
+        """Whether ``tx_code`` is the offer's PIN (constant time; no attempt is counted)."""
+        return offer.tx_code_hash is not None and self._tx_codes.matches(
+            tx_code, offer.tx_code_hash
+        )
 
     def offer_object(self, offer: CredentialOffer) -> dict[str, Any]:
         """The offer as a wallet reads it, with a pre-authorized code minted just now."""

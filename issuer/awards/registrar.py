@@ -20,9 +20,10 @@ from shared.clock import as_utc, utcnow
 from shared.credentials.microcredential.i18n import LocalizedText
 from shared.credentials.microcredential.model import CatalogueEntry
 from shared.errors import Conflict, NotFound
-from shared.tokens import same_secret
 
 MAX_PAGE = 200
+# Past any real listing, and well inside the 64-bit integers both databases take.
+MAX_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Registrar:
         if offer.award_id != award_id:
             return None
         if offer.tx_code_hash:
-            if not tx_code or not same_secret(tx_code, offer.tx_code_hash):
+            if not tx_code or not self._offers.tx_code_matches(offer, tx_code):
                 return None
         elif tx_code:
             return None
@@ -112,7 +113,7 @@ class Registrar:
     ) -> AwardPage:
         """Awards, newest first, optionally of one micro-credential."""
         limit = max(1, min(limit, MAX_PAGE))
-        offset = max(0, offset)
+        offset = max(0, min(offset, MAX_OFFSET))
         joined = select(Award, AchievementVersion).join(
             AchievementVersion, AchievementVersion.id == Award.achievement_version_id
         )

@@ -10,8 +10,12 @@ live for days while each code lives minutes (OpenID4VCI 1.0 "Credential Offer Pa
 wallet and a link preview).
 
 Single use belongs to the offer, not to the code: redeeming marks the offer, so every code
-minted for one offer together works once, and failed tx_code attempts count per offer (a
-fresh code resets nothing).
+minted for one offer together works once, and tx_code attempts count per offer (a fresh code
+resets nothing).
+
+The tx_code (PIN) itself is stored as an HMAC under another KEK-derived key
+(``TxCodeDigests``): a PIN has only a million values, so a plain SHA-256 in a database dump
+would give every PIN away at once; without the KEK the digest gives nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from shared.tokens import keyed_digest, purpose_key
 # A new label whenever the layout changes, so that a code of one layout never verifies as
 # another.
 _KEY_LABEL = b"credstack issuer pre-authorized code v2"
+_TX_CODE_LABEL = b"credstack issuer tx_code v1"
 _SEPARATOR = "."
 _TIME_BYTES = 8
 _SALT_BYTES = 16
@@ -74,6 +79,19 @@ class PreAuthorizedCodes:
 
     def _mac(self, signed: str) -> bytes:
         return keyed_digest(self._key, signed)
+
+
+class TxCodeDigests:
+    """What is stored of an offer's tx_code, and the constant-time check of one entered."""
+
+    def __init__(self, kek: bytes) -> None:
+        self._key = purpose_key(kek, _TX_CODE_LABEL)
+
+    def digest(self, tx_code: str) -> str:
+        return keyed_digest(self._key, tx_code).hex()
+
+    def matches(self, tx_code: str, stored: str) -> bool:
+        return hmac.compare_digest(self.digest(tx_code), stored)
 
 
 def _signed_and_mac(code: str) -> tuple[str, bytes]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, case, delete, select, update
+from sqlalchemy import ColumnElement, Update, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -47,25 +48,30 @@ async def offer(session: AsyncSession, offer_id: str) -> CredentialOffer | None:
     return await session.get(CredentialOffer, offer_id)
 
 
-async def count_tx_code_failure(
-    session: AsyncSession, offer_id: str, *, max_failures: int, now: datetime
+async def take_tx_code_attempt(
+    session: AsyncSession, offer_id: str, *, max_attempts: int
 ) -> int | None:
-    """Add one failed tx_code attempt; the attempt that reaches ``max_failures`` also
-    invalidates the offer, in the same statement. Returns the new count, or None when the
-    offer was no longer open (redeemed or invalidated meanwhile)."""
-    failures = CredentialOffer.tx_code_failures + 1
-    count: int | None = await _one_returned(
+    """Take one tx_code attempt of the offer's ``max_attempts``, before the code is compared:
+    the count rises only while it is below the limit, in one statement, so that however many
+    requests (and replicas) race, no more than ``max_attempts`` comparisons are ever made.
+    Returns the attempt's number, or None when none is left or the offer is closed."""
+    attempt: int | None = await _one_returned(
         session,
         update(CredentialOffer)
-        .where(*_offer_open(offer_id))
-        .values(
-            tx_code_failures=failures,
-            # SET expressions see the row as it was before this statement, on both databases.
-            invalidated_at=case((failures >= max_failures, now), else_=None),
-        )
+        .where(*_offer_open(offer_id), CredentialOffer.tx_code_failures < max_attempts)
+        .values(tx_code_failures=CredentialOffer.tx_code_failures + 1)
         .returning(CredentialOffer.tx_code_failures),
     )
-    return count
+    return attempt
+
+
+async def lock_offer(session: AsyncSession, offer_id: str, *, now: datetime) -> bool:
+    """Withdraw the offer (its last tx_code attempt failed); True if it was still open."""
+    return await _spent(
+        session,
+        update(CredentialOffer).where(*_offer_open(offer_id)).values(invalidated_at=now),
+        CredentialOffer.id,
+    )
 
 
 async def redeem_offer(session: AsyncSession, offer_id: str, *, now: datetime) -> bool:
@@ -126,24 +132,50 @@ async def use_nonce(session: AsyncSession, value_hash: str, *, now: datetime) ->
     )
 
 
-def add_issued_credential(
+async def credential_was_issued(
+    session: AsyncSession, offer_id: str, configuration_id: str
+) -> bool:
+    """A cheap look before signing; the unique constraint decides in the end."""
+    found = await session.scalar(
+        select(IssuedCredential.id).where(
+            IssuedCredential.offer_id == offer_id,
+            IssuedCredential.configuration_id == configuration_id,
+        )
+    )
+    return found is not None
+
+
+async def add_issued_credential(
     session: AsyncSession,
     credential_id: str,
     *,
     award_id: str,
+    offer_id: str,
+    configuration_id: str,
     credential_format: str,
     holder_did: str,
     now: datetime,
-) -> None:
-    session.add(
-        IssuedCredential(
-            id=credential_id,
-            award_id=award_id,
-            format=credential_format,
-            holder_did=holder_did,
-            issued_at=now,
-        )
-    )
+) -> bool:
+    """Record the credential; False when the offer already yielded one of this
+    configuration (the unique (offer, configuration) pair; a concurrent request may have
+    won a moment ago, even on another replica)."""
+    try:
+        # A savepoint: the refused insert must not take the request's transaction with it.
+        async with session.begin_nested():
+            session.add(
+                IssuedCredential(
+                    id=credential_id,
+                    award_id=award_id,
+                    offer_id=offer_id,
+                    configuration_id=configuration_id,
+                    format=credential_format,
+                    holder_did=holder_did,
+                    issued_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 async def issued_credential(session: AsyncSession, credential_id: str) -> IssuedCredential | None:

@@ -3,13 +3,16 @@
 - Token: the pre-authorized code names its offer and proves itself by its MAC and age
   (``issuer.oid4vci.codes``); the offer is redeemed by one conditional UPDATE, so two
   requests (or two replicas), with one code or two codes of one offer, can never both
-  redeem it. A wrong tx_code counts against the offer in its own unit of work, because the
-  request itself fails and its unit of work is rolled back; the attempt that reaches the
-  limit withdraws the offer.
+  redeem it. A tx_code attempt is taken from the offer's allowance (one conditional UPDATE,
+  committed in its own unit of work) before the code is compared, so a burst of guesses
+  gets no more comparisons than the limit; a wrong code at the last attempt withdraws the
+  offer.
 - Nonce: random, stored hashed with an expiry, spent once by a conditional UPDATE.
 - Credential: the access token names the award; the key proof names the holder; the
   credential is bound to that holder only. The nonce is checked before signing and spent
-  after it, so that the write (and on SQLite the write lock) is as short as it can be.
+  after it, so that the write (and on SQLite the write lock) is as short as it can be. An
+  offer yields one credential per configuration it offers (our metadata publishes no
+  batch issuance); a unique (offer, configuration) pair in the database refuses more.
 - Draft 13: ``format`` + ``credential_definition`` and a single ``proof`` are accepted and
   answered in draft-13 style, with a fresh ``c_nonce`` in the response and in nonce and
   proof errors (a draft-13 wallet has no nonce endpoint).
@@ -17,7 +20,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from issuer.awards.offers import is_live
 from issuer.awards.service import Awards
 from issuer.models import AccessToken, Award, CredentialOffer
 from issuer.oid4vci import repository
-from issuer.oid4vci.codes import PreAuthorizedCodes
+from issuer.oid4vci.codes import PreAuthorizedCodes, TxCodeDigests
 from issuer.oid4vci.configurations import (
     CONFIGURATIONS,
     PRE_AUTHORIZED_GRANT,
@@ -73,12 +75,13 @@ from issuer.oid4vci.schemas import (
 from issuer.organisations.service import Organisations
 from issuer.settings import IssuerSettings
 from issuer.status.service import AwardStatus
+from shared import jsonbody
 from shared.clock import as_utc, utcnow
 from shared.credentials.formats import get_format
 from shared.db import session_scope
 from shared.did.resolver import DIDResolver
 from shared.errors import ProtocolError
-from shared.tokens import new_token, same_secret, token_hash
+from shared.tokens import new_token, token_hash
 
 WALLET = "wallet"  # the audit log's actor for what an (anonymous) wallet does
 
@@ -152,7 +155,12 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
         if not code:
             raise ProtocolError("pre-authorized_code is missing.", code=INVALID_REQUEST)
         offer_id = self._codes.offer_id(code, utcnow())
-        offer = await repository.offer(self._session, offer_id)
+        # Everything before the redemption runs in units of work of its own, before the
+        # request's unit of work takes a connection: no request ever holds two connections,
+        # so a burst cannot take the whole pool with requests each waiting for a second one.
+        offer = await in_own_unit_of_work(
+            self._sessions, lambda session: repository.offer(session, offer_id)
+        )
         if offer is None or not is_live(offer):
             raise _invalid_grant()
         await self._check_tx_code(offer, tx_code or None)
@@ -196,36 +204,52 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
                 "This offer needs the transaction code (tx_code) that was sent separately.",
                 code=INVALID_REQUEST,
             )
-        if same_secret(tx_code, offer.tx_code_hash):
+        attempt = await self._take_attempt(offer)
+        if attempt is None:
+            raise _too_many_tx_codes()
+        if TxCodeDigests(self._kek).matches(tx_code, offer.tx_code_hash):
             return
-        failures = await self._count_failure(offer)
-        if failures is not None and failures >= self._settings.tx_code_max_failures:
-            raise ProtocolError(
-                "Wrong transaction code, too many times: this offer is withdrawn. "
-                "Ask the issuer for a new one.",
-                code=INVALID_GRANT,
-            )
+        await self._record_failure(offer, attempt)
+        if attempt >= self._settings.tx_code_max_failures:
+            raise _too_many_tx_codes()
         raise ProtocolError("Wrong transaction code.", code=INVALID_GRANT)
 
-    async def _count_failure(self, offer: CredentialOffer) -> int | None:
-        """Count the failed attempt; None if the offer stopped being live meanwhile."""
-        max_failures = self._settings.tx_code_max_failures
+    async def _take_attempt(self, offer: CredentialOffer) -> int | None:
+        """The number of this attempt, committed before the comparison (the request itself
+        may fail and roll back); None when the offer has no attempts left."""
+        max_attempts = self._settings.tx_code_max_failures
 
-        async def count(session: AsyncSession) -> int | None:
-            failures = await repository.count_tx_code_failure(
-                session, offer.id, max_failures=max_failures, now=utcnow()
+        async def take(session: AsyncSession) -> int | None:
+            return await repository.take_tx_code_attempt(
+                session, offer.id, max_attempts=max_attempts
             )
-            if failures is not None:
-                await record(
-                    session,
-                    WALLET,
-                    "offer.lock" if failures >= max_failures else "offer.tx_code_failure",
-                    target=f"award:{offer.award_id}",
-                    details={"offer": offer.id, "failures": failures},
-                )
-            return failures
 
-        return await in_own_unit_of_work(self._sessions, count)
+        return await in_own_unit_of_work(self._sessions, take)
+
+    async def _record_failure(self, offer: CredentialOffer, attempt: int) -> None:
+        """Audit the wrong code; the last attempt allowed also withdraws the offer."""
+        last = attempt >= self._settings.tx_code_max_failures
+
+        async def record_failure(session: AsyncSession) -> None:
+            if last and not await repository.lock_offer(session, offer.id, now=utcnow()):
+                return  # redeemed or withdrawn meanwhile
+            await record(
+                session,
+                WALLET,
+                "offer.lock" if last else "offer.tx_code_failure",
+                target=f"award:{offer.award_id}",
+                details={"offer": offer.id, "failures": attempt},
+            )
+
+        await in_own_unit_of_work(self._sessions, record_failure)
+
+
+def _too_many_tx_codes() -> ProtocolError:
+    return ProtocolError(
+        "Wrong transaction code, too many times: this offer is withdrawn. "
+        "Ask the issuer for a new one.",
+        code=INVALID_GRANT,
+    )
 
 
 async def in_own_unit_of_work(
@@ -235,9 +259,8 @@ async def in_own_unit_of_work(
     """Run ``work`` in a unit of work of its own, committed although the request that asked
     for it fails (the request's own unit of work is rolled back with the error): a failed
     tx_code attempt must count, a nonce handed out in an error must exist."""
-    async for session in session_scope(sessions):
-        result = await work(session)
-    return result
+    async with session_scope(sessions) as session:
+        return await work(session)
 
 
 def _invalid_grant() -> ProtocolError:
@@ -327,19 +350,24 @@ class CredentialIssuance(_ProtocolEndpoint):
         ).verify(request.proof_jwt)
         nonces = Nonces(self._session, self._settings)
         await nonces.check_live(proof.nonce)
+        configuration = request.configuration
+        if await repository.credential_was_issued(self._session, token.offer_id, configuration.id):
+            raise _already_issued()
         award = await self._award(token)
         credential_id = f"urn:uuid:{uuid.uuid4()}"
-        signed = await self._sign(award, request.configuration, proof.holder_did, credential_id)
+        signed = await self._sign(award, configuration, proof.holder_did, credential_id)
         await nonces.use(proof.nonce)
-        now = utcnow()
-        repository.add_issued_credential(
+        if not await repository.add_issued_credential(
             self._session,
             credential_id,
             award_id=award.id,
-            credential_format=request.configuration.format,
+            offer_id=token.offer_id,
+            configuration_id=configuration.id,
+            credential_format=configuration.format,
             holder_did=proof.holder_did,
-            now=now,
-        )
+            now=utcnow(),
+        ):
+            raise _already_issued()  # a concurrent request won a moment ago
         await record(
             self._session,
             WALLET,
@@ -388,6 +416,15 @@ class CredentialIssuance(_ProtocolEndpoint):
     @property
     def _nonce_ttl(self) -> int:
         return self._settings.nonce_ttl_seconds
+
+
+def _already_issued() -> ProtocolError:
+    # Final (1.0 "Credential Request Errors": do not retry): the offer gave what it offered.
+    return ProtocolError(
+        "This offer's credential in this format has already been issued. Ask the issuer "
+        "for a new offer if you need it again.",
+        code=CREDENTIAL_REQUEST_DENIED,
+    )
 
 
 def parse_credential_request(body: bytes) -> IssuanceRequest:
@@ -480,14 +517,15 @@ def _bad_request(description: str) -> ProtocolError:
 
 def _parse(body: bytes, model: type[Model], error_code: str) -> Model:
     try:
-        return model.model_validate(json.loads(body))
+        return model.model_validate(jsonbody.loads(body))
     except (ValueError, ValidationError) as exc:
-        problems = (
-            "; ".join(
+        if isinstance(exc, ValidationError):
+            problems = "; ".join(
                 f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
                 for error in exc.errors()
             )
-            if isinstance(exc, ValidationError)
-            else "the body is not JSON"
-        )
+        elif isinstance(exc, jsonbody.TooDeeplyNested):
+            problems = str(exc)
+        else:
+            problems = "the body is not JSON"
         raise ProtocolError(f"Malformed request: {problems}.", code=error_code) from None

@@ -128,7 +128,7 @@ def _decode(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def _json_object(segment: str, name: str) -> dict[str, Any]:
     try:
         value = json.loads(b64url_decode(segment))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested beyond the stack
         raise VerificationFailed(f"Malformed JWT: the {name} is not base64url JSON.") from None
     if not isinstance(value, dict):
         raise VerificationFailed(f"Malformed JWT: the {name} is not a JSON object.")

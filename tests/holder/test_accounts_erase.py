@@ -28,7 +28,7 @@ async def full_wallet(wallet: RunningWallet) -> SignedInLearner:
     """A learner with a row in every table a learner can own."""
     learner = await wallet.sign_up()
     await wallet.store_credential(learner, micro_credential(learner.did))
-    async for session in wallet.session():
+    async with wallet.session() as session:
         now = utcnow()
         session.add(
             PendingOffer(
@@ -52,7 +52,7 @@ async def full_wallet(wallet: RunningWallet) -> SignedInLearner:
 
 
 async def rows_of(wallet: RunningWallet, learner: SignedInLearner) -> dict[str, int]:
-    async for session in wallet.session():
+    async with wallet.session() as session:
         counts = {
             model.__tablename__: await session.scalar(
                 select(func.count()).select_from(model).where(model.learner_id == learner.id)

@@ -54,14 +54,14 @@ async def fail(client: httpx.AsyncClient, times: int, email: str = ADA) -> None:
 
 async def end_the_lock(wallet: RunningWallet) -> None:
     """As if the cool-down had passed: every lock ended a second ago."""
-    async for session in wallet.session():
+    async with wallet.session() as session:
         await session.execute(
             update(LoginFailures).values(locked_until=utcnow() - timedelta(seconds=1))
         )
 
 
 async def sessions_of(wallet: RunningWallet) -> int:
-    async for session in wallet.session():
+    async with wallet.session() as session:
         count = len((await session.scalars(select(WalletSession))).all())
     return count
 
@@ -153,7 +153,7 @@ async def test_addresses_are_throttled_apart_and_stored_only_as_keyed_hashes(
     assert grace.status_code == 201
     assert (await log_in_api(wallet.client, "grace@example.org", PASSWORD)).status_code == 201
 
-    async for session in wallet.session():
+    async with wallet.session() as session:
         names = (await session.scalars(select(LoginFailures.name_hash))).all()
     assert len(names) == 1
     assert names[0] != hashlib.sha256(ADA.encode()).hexdigest()  # keyed: no dictionary lookup
@@ -237,7 +237,7 @@ async def test_the_lock_doubles_with_each_further_failure_up_to_fifteen_minutes(
     wallet: RunningWallet,
 ) -> None:
     clock = FakeClock()
-    async for session in wallet.session():
+    async with wallet.session() as session:
         throttle = LoginThrottle(
             session, wallet.runtime.sessions, wallet.settings, wallet.kek, clock
         )
@@ -257,7 +257,7 @@ async def test_the_lock_doubles_with_each_further_failure_up_to_fifteen_minutes(
 
 async def test_failures_are_forgotten_after_a_day_without_attempts(wallet: RunningWallet) -> None:
     clock = FakeClock()
-    async for session in wallet.session():
+    async with wallet.session() as session:
         throttle = LoginThrottle(
             session, wallet.runtime.sessions, wallet.settings, wallet.kek, clock
         )
@@ -266,5 +266,5 @@ async def test_failures_are_forgotten_after_a_day_without_attempts(wallet: Runni
         clock.wait(wallet.settings.login_failures_kept_seconds + 1)
         for _ in range(LIMIT - 1):
             await throttle.attempt(ADA)
-    async for session in wallet.session():
+    async with wallet.session() as session:
         assert await session.scalar(select(LoginFailures.failures)) == LIMIT - 1

@@ -127,7 +127,7 @@ async def sign_up_and_log_in(journey: Journey) -> None:
     me = await wallet.client.get(
         "/api/v1/me", headers={"Authorization": f"Bearer {session.json()['token']}"}
     )
-    async for db in wallet.session():
+    async with wallet.session() as db:
         learner = await db.scalar(select(Learner).where(Learner.email == EMAIL))
         assert learner is not None
         learner_id = learner.id
@@ -232,7 +232,7 @@ async def database_bytes(wallet: RunningWallet) -> dict[str, bytes]:
         path = Path(str(url.database))
         return {p.name: p.read_bytes() for p in path.parent.glob(f"{path.name}*") if p.is_file()}
     rows: dict[str, bytes] = {}
-    async for session in wallet.session():
+    async with wallet.session() as session:
         for table in Base.metadata.sorted_tables:
             result = await session.execute(table.select())
             rows[table.name] = repr(result.all()).encode()

@@ -23,14 +23,14 @@ from tests.holder.test_receive_issuer_double import IssuerDouble
 
 async def stored_credentials(wallet: RunningWallet, learner: SignedInLearner) -> list[Any]:
     """Each of the learner's stored credentials as (record, document)."""
-    async for session in wallet.session():
+    async with wallet.session() as session:
         store = CredentialStore(session, await wallet.learner(session, learner), wallet.kek)
         return [(record, store.document(record)) for record in await store.all()]
     raise AssertionError("no session")
 
 
 async def count(wallet: RunningWallet, table: Any) -> int:
-    async for session in wallet.session():
+    async with wallet.session() as session:
         return int(await session.scalar(select(func.count()).select_from(table)) or 0)
     raise AssertionError("no session")
 
@@ -253,7 +253,7 @@ async def test_pending_offers_are_sealed_at_rest(wallet: RunningWallet) -> None:
     code = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"][
         "pre-authorized_code"
     ]
-    async for session in wallet.session():
+    async with wallet.session() as session:
         [record] = (await session.scalars(select(PendingOffer))).all()
         assert code.encode() not in record.sealed_offer
 

@@ -122,7 +122,7 @@ def test_draft_11_spellings_are_read_as_their_1_0_meaning() -> None:
         ({"grants": {"authorization_code": {"issuer_state": "s"}}}, "pre-authorized code only"),
         ({"credential_configuration_ids": []}, "lists no credential_configuration_ids"),
         ({"credential_issuer": "https://issuer.example?x=1"}, "query or fragment"),
-        ({"credential_issuer": "ftp://issuer.example"}, "not a web address"),
+        ({"credential_issuer": "ftp://issuer.example"}, "not a valid web address"),
         (
             {"grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": "c", "tx_code": "1234"}}},
             "tx_code is not a JSON object",

@@ -34,6 +34,7 @@ async def production_wallet(
         await database_url_for("holder"),
         environment="production",
         key_encryption_key=new_kek_text(),
+        tls_terminated_by_proxy=True,  # BASE_URL is http; TLS would end at a proxy
     )
     # Production does not migrate on start-up; the operator runs `credstack migrate`.
     engine = create_engine(settings.resolved_database_url)

@@ -80,7 +80,7 @@ def credential_ids(presented: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 
 async def activity(wallet: RunningWallet, learner: SignedInLearner) -> list[ActivityEvent]:
-    async for session in wallet.session():
+    async with wallet.session() as session:
         rows = await session.scalars(
             select(ActivityEvent)
             .where(ActivityEvent.learner_id == learner.id)
@@ -321,7 +321,7 @@ async def test_an_expired_request_is_not_answered(
     picked, _ = await give(wallet, learner, issuer)
     published = verifier.dcql_request(dcql_for("ldp_vc"))
     body = await open_request(learner, published.link)
-    async for session in wallet.session():
+    async with wallet.session() as session:
         record = await session.get(PresentationRequest, body["id"])
         assert record is not None
         await session.execute(

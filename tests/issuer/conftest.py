@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ class RunningIssuer:
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.admin_token}"}
 
-    def session(self) -> AsyncIterator[AsyncSession]:
-        """``async for session in issuer.session():`` one committed unit of work."""
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """``async with issuer.session() as session:`` one committed unit of work."""
         return session_scope(self.runtime.sessions)
 
 

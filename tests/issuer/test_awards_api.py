@@ -164,7 +164,7 @@ async def test_the_award_record_tells_its_story_without_secrets(issuer: RunningI
     for secret in (token, made["tx_code"]):
         assert secret not in response.text
 
-    async for session in issuer.session():
+    async with issuer.session() as session:
         events = list(
             await session.scalars(
                 select(AuditEvent).where(AuditEvent.target == f"award:{made['award_id']}")

@@ -29,7 +29,7 @@ async def first_achievement(issuer: RunningIssuer) -> dict[str, Any]:
 
 
 async def actors_of(issuer: RunningIssuer, action: str) -> list[str]:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         rows = await session.scalars(select(AuditEvent).where(AuditEvent.action == action))
         actors = [row.actor for row in rows]
     return actors

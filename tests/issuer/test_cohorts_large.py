@@ -27,7 +27,7 @@ def _file(count: int) -> bytes:
 async def test_a_ten_thousand_row_cohort_makes_ten_thousand_distinct_offers(
     issuer: RunningIssuer,
 ) -> None:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         achievement_id = (await Catalogue(session, issuer.settings.base_url).items())[
             0
         ].achievement.id
@@ -49,7 +49,7 @@ async def test_a_ten_thousand_row_cohort_makes_ten_thousand_distinct_offers(
     assert len({offer["qr_png_url"] for offer in offers}) == LEARNERS
     assert sum("tx_code" in offer for offer in offers) == len(range(0, LEARNERS, 3))
 
-    async for session in issuer.session():
+    async with issuer.session() as session:
         offer_ids = set(await session.scalars(select(CredentialOffer.id)))
         offer_awards = set(await session.scalars(select(CredentialOffer.award_id)))
         cohort_awards = (

@@ -19,7 +19,7 @@ from tests.issuer.conftest import RunningIssuer
 async def test_a_new_development_node_is_seeded_with_a_demo_catalogue(
     issuer: RunningIssuer,
 ) -> None:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         organisations = await Organisations(
             session, issuer.settings, issuer.runtime.key_encryption_key
         ).all()
@@ -35,7 +35,7 @@ async def test_a_new_development_node_is_seeded_with_a_demo_catalogue(
 async def test_an_edit_makes_a_new_version_and_leaves_awards_on_theirs(
     issuer: RunningIssuer,
 ) -> None:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         catalogue = Catalogue(session, issuer.settings.base_url)
         item = (await catalogue.items())[0]
         award = await Awards(session, issuer.settings.base_url).create(
@@ -53,7 +53,7 @@ async def test_an_edit_makes_a_new_version_and_leaves_awards_on_theirs(
 async def test_an_award_missing_an_element_or_for_a_retired_entry_is_refused(
     issuer: RunningIssuer,
 ) -> None:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         catalogue = Catalogue(session, issuer.settings.base_url)
         item = (await catalogue.items())[0]
         awards = Awards(session, issuer.settings.base_url)
@@ -65,7 +65,7 @@ async def test_an_award_missing_an_element_or_for_a_retired_entry_is_refused(
 
 
 async def test_awards_get_distinct_random_status_indexes(issuer: RunningIssuer) -> None:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         item = (await Catalogue(session, issuer.settings.base_url).items())[1]
         awards = await Awards(session, issuer.settings.base_url).create_many(
             item.achievement.id, [Recipient(name=f"Learner {i}") for i in range(50)], actor="t"
@@ -81,7 +81,7 @@ async def test_an_offer_stores_only_hashes_no_code_and_a_new_offer_withdraws_the
     issuer: RunningIssuer,
 ) -> None:
     kek = issuer.runtime.key_encryption_key
-    async for session in issuer.session():
+    async with issuer.session() as session:
         item = (await Catalogue(session, issuer.settings.base_url).items())[0]
         award = await Awards(session, issuer.settings.base_url).create(
             item.achievement.id, Recipient(name="Maria Muster"), actor="t"

@@ -45,7 +45,7 @@ async def test_0003_drops_the_code_hash_and_goes_back_and_forth_keeping_offers_a
 
     # Foreign keys included.
     assert await differences_from_models(issuer.runtime.engine, Base.metadata) == []
-    async for session in issuer.session():
+    async with issuer.session() as session:
         offers = set(await session.scalars(select(CredentialOffer.id)))
         tokens = list(await session.scalars(select(AccessToken.offer_id)))
     assert {redeemed.offer.id, still_open.offer.id} <= offers

@@ -18,7 +18,7 @@ TINY_LIST = 16  # 12 indexes below the fill limit: concurrent random draws would
 
 
 async def organisation_id(issuer: RunningIssuer) -> str:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         found = (await session.scalars(select(Organisation.id))).one()
     return found
 
@@ -30,7 +30,7 @@ async def allocate_at_once(
     before any of them writes; every one of them must succeed."""
 
     async def one(count: int) -> list[AwardStatus]:
-        async for session in issuer.session():
+        async with issuer.session() as session:
             statuses = await allocate(session, organisation, count)
         return statuses
 
@@ -44,7 +44,7 @@ async def lists_and_allocations(
     issuer: RunningIssuer,
 ) -> tuple[list[tuple[str, int, int]], set[tuple[str, int]]]:
     """Every list as (purpose, sequence, allocated), and every (list id, index) taken."""
-    async for session in issuer.session():
+    async with issuer.session() as session:
         lists = await session.scalars(
             select(StatusList).order_by(StatusList.purpose, StatusList.sequence)
         )
@@ -64,7 +64,7 @@ async def test_concurrent_cohorts_on_one_list_get_distinct_indexes(issuer: Runni
     is given twice (drawn at random, 2,000 + 2,000 of 131,072 would collide ~30 times if
     each drew without seeing the other's)."""
     organisation = await organisation_id(issuer)
-    async for session in issuer.session():
+    async with issuer.session() as session:
         await allocate(session, organisation)
 
     statuses = await allocate_at_once(issuer, organisation, [2000, 2000])
@@ -72,7 +72,7 @@ async def test_concurrent_cohorts_on_one_list_get_distinct_indexes(issuer: Runni
     revocations = {s.revocation.index for s in statuses}
     suspensions = {s.suspension.index for s in statuses}
     assert len(revocations) == len(suspensions) == 4000
-    async for session in issuer.session():
+    async with issuer.session() as session:
         taken = await session.scalar(select(func.count()).select_from(StatusAllocation))
         allocated = list(await session.scalars(select(StatusList.allocated)))
     assert taken == 2 * 4001
@@ -87,7 +87,7 @@ async def test_allocations_racing_to_open_the_next_list_all_get_it(
     no index is handed out twice."""
     organisation = await organisation_id(issuer)
     limit = int(MIN_ENTRIES * FILL_LIMIT)
-    async for session in issuer.session():
+    async with issuer.session() as session:
         await session.execute(update(StatusList).values(allocated=limit))
 
     statuses = await allocate_at_once(issuer, organisation, [1, 1, 1, 1])
@@ -110,7 +110,7 @@ async def test_concurrent_allocations_fill_a_list_to_its_limit_only(
     """Allocations of 1 to 5 indexes at once on a list with room for 12 all read it with that
     room; they take exactly 12 from it, draw none twice, and continue in the next list."""
     organisation = await organisation_id(issuer)
-    async for session in issuer.session():
+    async with issuer.session() as session:
         await session.execute(update(StatusList).values(size=TINY_LIST, bits=bytes(TINY_LIST // 8)))
 
     statuses = await allocate_at_once(issuer, organisation, [1, 2, 3, 4, 5])

@@ -8,7 +8,7 @@ parties then write at once, as two replicas would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,9 +21,12 @@ WAIT_SECONDS = 60
 
 
 @contextmanager
-def rendezvous(engine: AsyncEngine, parties: int, marker: str) -> Iterator[None]:
+def rendezvous(
+    engine: AsyncEngine | Sequence[AsyncEngine], parties: int, marker: str
+) -> Iterator[None]:
     """Hold the first ``parties`` statements whose SQL contains ``marker``, each just after it
-    ran, until all of them have run. Later matches (a party retrying) pass at once.
+    ran, until all of them have run. Later matches (a party retrying) pass at once. Several
+    engines (two replicas of a service on one database) share one rendezvous.
 
     The parties must hold no lock another party waits for before its marked statement, or
     they would wait for each other for ever.
@@ -40,8 +43,11 @@ def rendezvous(engine: AsyncEngine, parties: int, marker: str) -> Iterator[None]
                 lambda _driver: asyncio.wait_for(barrier.wait(), WAIT_SECONDS)
             )
 
-    event.listen(engine.sync_engine, "after_cursor_execute", hold)
+    engines = [engine] if isinstance(engine, AsyncEngine) else list(engine)
+    for each in engines:
+        event.listen(each.sync_engine, "after_cursor_execute", hold)
     try:
         yield
     finally:
-        event.remove(engine.sync_engine, "after_cursor_execute", hold)
+        for each in engines:
+            event.remove(each.sync_engine, "after_cursor_execute", hold)
