@@ -19,6 +19,7 @@ from holder.pages.common import (
     set_session_cookie,
 )
 from shared.errors import CredstackError
+from shared.pages import discard_changes
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,6 +84,7 @@ async def signup(
         learner = await service.sign_up(SignUp(email, password, display_name, language))
         token = await service.open_session(learner)
     except CredstackError as error:
+        await discard_changes(request, session)
         # The form comes back with what was typed (never the password) and the reason.
         form = {"email": email, "display_name": display_name, "language": language}
         context = {"languages": LANGUAGES, "form": form, "error": error.description}
@@ -109,6 +111,8 @@ async def login(
     try:
         _, token = await logins(session, runtime, settings).log_in(email, password)
     except CredstackError as error:
+        # Failed attempts are counted in a unit of work of their own (the throttle's).
+        await discard_changes(request, session)
         context = {"next": safe_next(next_path), "email": email, "error": error.description}
         page = render(request, "accounts/login.html", context, status_code=error.status_code)
         page.headers.update(error.headers)
@@ -161,7 +165,7 @@ async def erase(
         context = {"error": "That is not your account's e-mail address; nothing was erased."}
         return render(request, "accounts/erase.html", context, status_code=400)
     await accounts(session, runtime, settings).erase(learner)
-    request.state.learner = None
+    request.state.page_user = None
     response = render(request, "accounts/erased.html", {})
     clear_session_cookie(request, response)
     return response

@@ -32,6 +32,7 @@ from holder.receive.schemas import MAX_OFFER_LINK, MAX_TX_CODE
 from holder.receive.service import Receiving
 from holder.wallet.importing import MAX_IMPORT_BYTES, Importer
 from shared.errors import CredstackError
+from shared.pages import discard_changes
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,6 +103,7 @@ async def open_offer(
             link = await receiving.scan(await read_upload(qr, MAX_IMAGE_BYTES))
         view = await receiving.open_link(link)
     except CredstackError as error:
+        await discard_changes(request, session)
         return _start_page(request, link=link, error=error)
     return RedirectResponse(f"/receive/{view.id}", status_code=303)
 
@@ -119,6 +121,7 @@ async def import_file(
         content = await read_upload(file, MAX_IMPORT_BYTES) if file is not None else b""
         imported = await Importer(session, runtime, learner).import_file(content)
     except CredstackError as error:
+        await discard_changes(request, session)
         return render(request, START, {"link": "", "import_error": error}, error.status_code)
     return _card(imported.record.id)
 
@@ -152,6 +155,7 @@ async def accept(
     try:
         record = await receiving.accept(offer_id, tx_code)
     except CredstackError as error:
+        await discard_changes(request, session)
         # Back to the same offer with the reason: a mistyped code can be entered again.
         return render(request, OFFER, {"offer": view, "error": error}, error.status_code)
     return _card(record.id)

@@ -22,6 +22,7 @@ from holder.share.request import SCHEMES, link_from_page_query, parse_link, quer
 from holder.share.schemas import NO_SELECTIVE_DISCLOSURE
 from holder.share.service import PENDING, RequestView, Sharing
 from shared.errors import CredstackError, InvalidInput
+from shared.pages import discard_changes
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +45,7 @@ def _to_request(request_id: str) -> Response:
 
 
 @router.get("/share")
-async def share_start(request: Request, sharing: SharingPageDep) -> Response:
+async def share_start(request: Request, sharing: SharingPageDep, session: SessionDep) -> Response:
     """The paste-or-scan page; or, opened as a link with a request's query, that request."""
     if not any(name in request.query_params for name in _REQUEST_PARAMETERS):
         return render(request, START, {"link": ""})
@@ -52,6 +53,7 @@ async def share_start(request: Request, sharing: SharingPageDep) -> Response:
         params = link_from_page_query(query_parameters(str(request.url.query)))
         record = await sharing.open(params)
     except CredstackError as error:
+        await discard_changes(request, session)
         return render(request, START, {"link": "", "error": error}, error.status_code)
     return _to_request(record.id)
 
@@ -60,6 +62,7 @@ async def share_start(request: Request, sharing: SharingPageDep) -> Response:
 async def share_open(
     request: Request,
     sharing: SharingPageDep,
+    session: SessionDep,
     _csrf: CsrfDep,
     link: Annotated[str, Form(max_length=64 * 1024)] = "",
     qr: Annotated[UploadFile | None, File()] = None,
@@ -70,6 +73,7 @@ async def share_open(
             link = _request_link(read_qr_codes(await _read(qr)))
         record = await sharing.open(parse_link(link))
     except CredstackError as error:
+        await discard_changes(request, session)
         return render(request, START, {"link": link, "error": error}, error.status_code)
     return _to_request(record.id)
 
@@ -140,6 +144,7 @@ async def answer(
     request: Request,
     request_id: str,
     sharing: SharingPageDep,
+    session: SessionDep,
     _csrf: CsrfDep,
     action: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
@@ -160,5 +165,6 @@ async def answer(
         await sharing.share(request_id, selections)
     except InvalidInput as error:
         # Nothing was sent: the choices were refused before anything was signed.
+        await discard_changes(request, session)
         return await _consent(request, sharing, request_id, error=error, picked=picked)
     return _to_request(request_id)

@@ -27,6 +27,7 @@ from holder.wallet.endpoints import (
 from holder.wallet.status import refresh
 from holder.wallet.views import card_of, detail_of
 from shared.errors import CredstackError
+from shared.pages import discard_changes
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,6 +153,7 @@ async def backup_page(
     try:
         envelope = await archive_of(session, learner, runtime, settings).backup(passphrase)
     except CredstackError as error:
+        await discard_changes(request, session)
         context = {"error": error.description, "min_length": MIN_PASSPHRASE_LENGTH}
         return render(request, "wallet/backup.html", context, status_code=error.status_code)
     return download(envelope, "credstack-wallet-backup")
@@ -174,7 +176,9 @@ async def restore_page(
             content, passphrase
         )
     except CredstackError as error:
-        # Nothing was written: the restore checks everything before its first write.
+        # The restore checks everything before its first write; should a write fail
+        # after all, it is undone here rather than committed with the page.
+        await discard_changes(request, session)
         return render(
             request, "wallet/restore.html", {"error": error.description}, error.status_code
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuer.models import ApiToken
 from shared.errors import Unauthorized
 from shared.tokens import token_hash
+from shared.web import presented_token as shared_presented_token
 
 SESSION_COOKIE = "credstack_issuer_session"
 
@@ -23,11 +24,7 @@ class Actor:
 
 
 def presented_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.cookies.get(SESSION_COOKIE)
+    return shared_presented_token(request, SESSION_COOKIE)
 
 
 async def actor_for_token(session: AsyncSession, token: str) -> Actor | None:

@@ -27,11 +27,12 @@ from issuer.cohorts.service import (
     Progress,
 )
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
-from issuer.pages.common import PageActorDep, SameOriginDep, render
+from issuer.pages.common import CsrfDep, PageActorDep, render
 from issuer.settings import IssuerSettings
 from shared.clock import new_id
 from shared.db import session_scope
 from shared.errors import CredstackError, NotFound
+from shared.pages import discard_changes
 from shared.runtime import ServiceRuntime
 from shared.tokens import token_hash
 
@@ -82,7 +83,7 @@ async def new_cohort(
 async def upload_cohort(
     request: Request,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
@@ -107,6 +108,7 @@ async def upload_cohort(
     try:
         plan = await cohorts.check(achievement_id, data, file_name=file_name)
     except InvalidCohort as exc:
+        await discard_changes(request, session)
         return await _form(
             request,
             session,
@@ -118,6 +120,7 @@ async def upload_cohort(
             file_name=file_name,
         )
     except CredstackError as exc:  # no such or a retired micro-credential, a huge file
+        await discard_changes(request, session)
         return await _form(
             request,
             session,
@@ -193,7 +196,7 @@ async def forget_links(
     cohort_id: str,
     request: Request,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     jobs: JobsDep,
 ) -> RedirectResponse:
     """The registrar saved the file: drop the links from memory now."""
@@ -212,7 +215,7 @@ def _creation(
     """The job's work: one transaction of its own (the request's has ended by then)."""
 
     async def work(progress: Progress) -> str:
-        async for session in session_scope(runtime.sessions):
+        async with session_scope(runtime.sessions) as session:
             created = await Cohorts(session, settings, runtime.key_encryption_key).create(
                 plan, actor=actor, cohort_id=cohort_id, progress=progress
             )

@@ -2,6 +2,8 @@
 
 The token pasted here is kept in an HttpOnly, SameSite=Strict cookie sent only to /admin
 pages: scripts in a page cannot read it and other sites cannot make the browser send it.
+The sign-in form itself carries a CSRF token bound to a pre-session cookie (login CSRF would
+sign the registrar's browser in as someone else).
 """
 
 from __future__ import annotations
@@ -9,19 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from issuer.admin.audit import record
-from issuer.admin.auth import SESSION_COOKIE, actor_for_token
-from issuer.deps import SessionDep, SettingsDep
-from issuer.pages.common import (
-    COOKIE_PATH,
-    LOGIN_PATH,
-    SameOriginDep,
-    render,
-    safe_next,
-    session_cookie_secure,
-)
+from issuer.admin.auth import actor_for_token
+from issuer.deps import SessionDep
+from issuer.pages.common import LOGIN_PATH, SITE, CsrfDep, render, safe_next
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -37,9 +32,8 @@ async def sign_in_page(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def sign_in(
     request: Request,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
-    settings: SettingsDep,
     token: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
@@ -49,27 +43,9 @@ async def sign_in(
         context = {"next": safe_next(next), "error": "This token is unknown or was revoked."}
         return render(request, "issuer/login.html", context, status_code=401)
     await record(session, actor.name, "admin.sign_in")
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_SECONDS,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=session_cookie_secure(settings.base_url),
-    )
-    return response
+    return SITE.signed_in_response(request, token, next, max_age=SESSION_SECONDS)
 
 
 @router.post("/logout")
-async def sign_out(_same_origin: SameOriginDep, settings: SettingsDep) -> Response:
-    response = RedirectResponse(LOGIN_PATH, status_code=303)
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=session_cookie_secure(settings.base_url),
-    )
-    return response
+async def sign_out(request: Request, _csrf: CsrfDep) -> Response:
+    return SITE.signed_out_response(request, LOGIN_PATH)

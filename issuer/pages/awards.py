@@ -21,11 +21,12 @@ from issuer.awards.registrar import MAX_PAGE, Registrar, offer_state
 from issuer.awards.schemas import OfferOut, RecipientIn
 from issuer.catalogue.service import Catalogue
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
-from issuer.pages.common import PageActorDep, SameOriginDep, render, session_cookie_secure
+from issuer.pages.common import SITE, CsrfDep, PageActorDep, render
 from issuer.settings import IssuerSettings
 from issuer.status.service import MAX_REASON_LENGTH
 from shared.credentials.microcredential.elements import element_at
 from shared.credentials.microcredential.validation import InvalidMicroCredential, Problem
+from shared.pages import discard_changes
 from shared.qr import qr_svg
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -41,18 +42,17 @@ def _award_path(award_id: str) -> str:
     return f"/admin/awards/{award_id}"
 
 
-def _show_offer(award_id: str, offer: NewOffer, settings: IssuerSettings) -> Response:
+def _show_offer(request: Request, award_id: str, offer: NewOffer) -> Response:
     """Go to the award's page, handing it the new offer's secrets to show once more."""
     response = RedirectResponse(_award_path(award_id), status_code=303)
     value = offer.uri_token + (f".{offer.tx_code}" if offer.tx_code else "")
-    response.set_cookie(
+    SITE.set_cookie(
+        request,
+        response,
         NEW_OFFER_COOKIE,
         value,
         max_age=NEW_OFFER_SECONDS,
         path=_award_path(award_id),
-        httponly=True,
-        samesite="strict",
-        secure=session_cookie_secure(settings.base_url),
     )
     return response
 
@@ -93,7 +93,7 @@ async def award(
     request: Request,
     achievement_id: str,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
@@ -120,6 +120,7 @@ async def award(
         )
     except (ValidationError, InvalidMicroCredential) as exc:
         problems = exc.problems if isinstance(exc, InvalidMicroCredential) else _problems_of(exc)
+        await discard_changes(request, session)
         item = await Catalogue(session, settings.base_url).current(achievement_id)
         context = {
             "item": item,
@@ -127,7 +128,7 @@ async def award(
             "problems": problems,
         }
         return render(request, "issuer/award_form.html", context, status_code=400)
-    return _show_offer(made.id, offer, settings)
+    return _show_offer(request, made.id, offer)
 
 
 @router.get("/awards")
@@ -187,9 +188,10 @@ async def award_page(
 
 @router.post("/awards/{award_id}/offers")
 async def new_offer(
+    request: Request,
     award_id: str,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
@@ -199,4 +201,4 @@ async def new_offer(
     made, offer = await registrar.new_offer(
         award_id, with_tx_code=tx_code is not None, actor=actor.name
     )
-    return _show_offer(made.id, offer, settings)
+    return _show_offer(request, made.id, offer)

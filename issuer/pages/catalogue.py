@@ -16,7 +16,7 @@ from issuer.catalogue.service import Catalogue
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
 from issuer.models import AchievementVersion, Organisation
 from issuer.organisations.service import Organisations
-from issuer.pages.common import PageActorDep, SameOriginDep, render
+from issuer.pages.common import CsrfDep, PageActorDep, render
 from shared.credentials.microcredential.elements import ELEMENTS
 from shared.credentials.microcredential.model import CatalogueEntry
 from shared.credentials.microcredential.validation import InvalidMicroCredential, Problem
@@ -26,6 +26,7 @@ from shared.credentials.microcredential.vocab import (
     Supervision,
 )
 from shared.errors import NotFound
+from shared.pages import discard_changes
 
 router = APIRouter(prefix="/admin/achievements", include_in_schema=False)
 
@@ -120,7 +121,7 @@ async def new_achievement_page(
 async def create_achievement(
     request: Request,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
@@ -134,6 +135,7 @@ async def create_achievement(
             owner, _parse(entry), actor=actor.name
         )
     except InvalidMicroCredential as exc:
+        await discard_changes(request, session)
         return _form(
             request,
             action="/admin/achievements/new",
@@ -230,7 +232,7 @@ async def edit_achievement(
     request: Request,
     achievement_id: str,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
     entry: EntryForm,
@@ -239,6 +241,7 @@ async def edit_achievement(
     try:
         await catalogue.edit(achievement_id, _parse(entry), actor=actor.name)
     except InvalidMicroCredential as exc:
+        await discard_changes(request, session)
         current = await catalogue.current(achievement_id)
         return _form(
             request,
@@ -254,7 +257,7 @@ async def edit_achievement(
 async def retire_achievement(
     achievement_id: str,
     actor: PageActorDep,
-    _same_origin: SameOriginDep,
+    _csrf: CsrfDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from issuer.pages import auth, awards, catalogue, dashboard
-from issuer.pages.common import HOME_PATH, STATIC_DIR
+from issuer.pages.common import HOME_PATH
 
 router = APIRouter(include_in_schema=False)
 for pages in (auth, dashboard, catalogue, awards):
@@ -16,12 +16,3 @@ for pages in (auth, dashboard, catalogue, awards):
 @router.get("/")
 async def root() -> RedirectResponse:
     return RedirectResponse(HOME_PATH, status_code=303)
-
-
-@router.get("/admin/static/admin.css")
-async def stylesheet() -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / "admin.css",
-        media_type="text/css",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )

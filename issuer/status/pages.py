@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from issuer.deps import SessionDep, SettingsDep
-from issuer.pages.common import PageActorDep, SameOriginDep, render
+from issuer.pages.common import CsrfDep, PageActorDep, render
 from issuer.status.service import AwardStatuses, StatusAction
 from issuer.status.urls import status_list_url
 
@@ -24,7 +24,7 @@ def _status_form_handler(action: StatusAction) -> Callable[..., Awaitable[Redire
     async def change_status(
         award_id: str,
         actor: PageActorDep,
-        _same_origin: SameOriginDep,
+        _csrf: CsrfDep,
         session: SessionDep,
         reason: ReasonForm = None,
     ) -> RedirectResponse:

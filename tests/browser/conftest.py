@@ -1,5 +1,6 @@
 """Fixtures for the browser tests: our issuer and wallet as processes, an offer's QR picture,
-and a phone (headless Chromium through Playwright) with a fresh profile.
+our verifier as a process, and a phone or a desktop screen (headless Chromium through
+Playwright) with a fresh profile.
 
 Without the playwright package or Debian's Chromium a test that needs the phone is skipped,
 saying what to install; in CI (CI=true) it fails instead, since CI must run it.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -17,12 +18,13 @@ import pytest
 from tests.browser.phone import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESKTOP,
     PHONE,
     Screenshots,
     async_playwright,
     browser_missing,
 )
-from tests.support.processes import Service, award, issuer_and_wallet
+from tests.support.processes import Service, award, free_port, issuer_and_wallet, serving
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -37,21 +39,45 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-async def phone(chromium: Path, tmp_path: Path) -> AsyncIterator[Page]:
-    """A page in a new headless Chromium, phone-sized, with a profile of its own."""
+async def _browser_page(
+    chromium: Path, profile: Path, screen: dict[str, Any]
+) -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
-            tmp_path / "chromium-profile",
+            profile,
             executable_path=chromium,
             headless=True,
             args=CHROMIUM_ARGS,
-            **PHONE,
+            **screen,
         )
         try:
             yield context.pages[0] if context.pages else await context.new_page()
         finally:
             await context.close()
+
+
+@pytest.fixture
+async def phone(chromium: Path, tmp_path: Path) -> AsyncIterator[Page]:
+    """A page in a new headless Chromium, phone-sized, with a profile of its own."""
+    async for page in _browser_page(chromium, tmp_path / "chromium-profile", PHONE):
+        yield page
+
+
+@pytest.fixture(params=["desktop", "phone"])
+async def screen(
+    request: pytest.FixtureRequest, chromium: Path, tmp_path: Path
+) -> AsyncIterator[Page]:
+    """A page on a desktop screen, then (the test again) on a phone."""
+    size = DESKTOP if request.param == "desktop" else PHONE
+    async for page in _browser_page(chromium, tmp_path / "chromium-profile", size):
+        yield page
+
+
+@pytest.fixture
+def verifier_service(tmp_path: Path) -> Iterator[Service]:
+    """Our verifier, `credstack serve verifier` in development mode (the demo employer)."""
+    with serving("verifier", tmp_path, free_port()) as verifier:
+        yield verifier
 
 
 @pytest.fixture

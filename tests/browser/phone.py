@@ -54,6 +54,9 @@ PHONE: dict[str, Any] = {
     "locale": "en-GB",
 }
 
+# A recruiter's laptop screen.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "en-GB"}
+
 # Apple's and the W3C's (WCAG 2.5.5) minimum for something a thumb has to hit, in CSS px.
 MIN_TAP_TARGET = 44
 

@@ -1,4 +1,4 @@
-"""The registrar's pages: sign-in, the same-origin rule, escaping, and the award journey."""
+"""The registrar's pages: sign-in, the CSRF token, escaping, and the award journey."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import pytest
 from issuer.admin.auth import SESSION_COOKIE
 from issuer.admin.tokens import DEV_TOKEN_FILE
 from issuer.app import create_app
+from issuer.pages.common import SITE
 from issuer.settings import IssuerSettings
+from shared.pages import CSRF_FIELD
 from tests.issuer.conftest import BASE_URL, RunningIssuer
 from tests.issuer.test_awards_api import offer_uri_of
 from tests.issuer.test_catalogue_api import entry_json, first_achievement
@@ -25,11 +27,32 @@ ORIGIN = {"Origin": BASE_URL}
 HOSTILE = "<script>alert(1)</script>"
 
 
+def csrf_of(html: str) -> str:
+    match = re.search(rf'name="{CSRF_FIELD}" value="([0-9a-f]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+async def form_token(issuer: RunningIssuer) -> str:
+    """The token the browser's forms carry: bound to its session cookie, or, signed out, to
+    the pre-session cookie the sign-in page sets."""
+    session = issuer.client.cookies.get(SESSION_COOKIE)
+    if session:
+        return SITE.csrf_token_for(session, issuer.runtime.key_encryption_key)
+    return csrf_of(await page(issuer, "/admin/login"))
+
+
+async def post_form(
+    issuer: RunningIssuer, path: str, data: dict[str, Any] | None = None
+) -> httpx.Response:
+    """A form sent from the registrar's own page: same origin, with the page's CSRF token."""
+    token = await form_token(issuer)
+    return await issuer.client.post(path, data={**(data or {}), CSRF_FIELD: token}, headers=ORIGIN)
+
+
 async def sign_in(issuer: RunningIssuer, token: str | None = None) -> httpx.Response:
-    return await issuer.client.post(
-        "/admin/login",
-        data={"token": token or issuer.admin_token, "next": "/admin/"},
-        headers=ORIGIN,
+    return await post_form(
+        issuer, "/admin/login", data={"token": token or issuer.admin_token, "next": "/admin/"}
     )
 
 
@@ -116,8 +139,8 @@ async def test_after_signing_in_the_registrar_returns_to_the_page_asked_for(
         ("https://evil.example/", "/admin/"),
         ("//evil.example/admin/", "/admin/"),
     ]:
-        response = await issuer.client.post(
-            "/admin/login", data={"token": issuer.admin_token, "next": asked}, headers=ORIGIN
+        response = await post_form(
+            issuer, "/admin/login", data={"token": issuer.admin_token, "next": asked}
         )
         assert response.headers["location"] == landing
 
@@ -132,9 +155,11 @@ async def test_on_https_the_cookie_is_secure(
     )
     async with serving(create_app(settings), base_url="https://issuer.test") as client:
         token = (data_dir / DEV_TOKEN_FILE).read_text().strip()
+        form = await client.get("/admin/login")
+        assert "secure" in form.headers["set-cookie"].lower()  # the pre-session cookie too
         response = await client.post(
             "/admin/login",
-            data={"token": token},
+            data={"token": token, CSRF_FIELD: csrf_of(form.text)},
             headers={"Origin": "https://issuer.test"},
         )
     assert response.status_code == 303, response.text
@@ -143,35 +168,41 @@ async def test_on_https_the_cookie_is_secure(
 
 async def test_signing_out_clears_the_cookie(issuer: RunningIssuer) -> None:
     await sign_in(issuer)
-    response = await issuer.client.post("/admin/logout", headers=ORIGIN)
+    response = await post_form(issuer, "/admin/logout")
     assert (response.status_code, response.headers["location"]) == (303, "/admin/login")
     assert f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
     assert (await issuer.client.get("/admin/")).status_code == 303
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "token"),
     [
-        {},
-        {"Origin": "https://evil.example"},
-        {"Origin": "null"},
-        {"Referer": "https://evil.example/admin/"},
-        {"Origin": "http://issuer.test.evil.example"},
+        ({}, None),
+        (ORIGIN, None),
+        (ORIGIN, "0" * 64),
+        ({"Origin": "https://evil.example"}, "valid"),
+        ({"Origin": "null"}, "valid"),
+        ({"Referer": "https://evil.example/admin/"}, "valid"),
+        ({"Origin": "http://issuer.test.evil.example"}, "valid"),
     ],
-    ids=["none", "other-site", "null", "other-referer", "look-alike"],
+    ids=["nothing", "no-token", "wrong-token", "other-site", "null", "other-referer", "look-alike"],
 )
-async def test_a_form_sent_from_another_origin_is_refused(
-    issuer: RunningIssuer, headers: dict[str, str]
+async def test_a_form_without_the_pages_token_or_from_another_origin_is_refused(
+    issuer: RunningIssuer, headers: dict[str, str], token: str | None
 ) -> None:
+    """The token is the defence; a foreign Origin is refused even with a token (one leaked
+    or guessed from elsewhere would still need the victim's browser on our page)."""
     await sign_in(issuer)
     achievement = await first_achievement(issuer)
+    valid = await form_token(issuer)
+    sent = {} if token is None else {CSRF_FIELD: valid if token == "valid" else token}
     attempts = [
         (f"/admin/achievements/{achievement['id']}/retire", {}),
         (f"/admin/achievements/{achievement['id']}/award", {"name": "Mallory"}),
         ("/admin/login", {"token": issuer.admin_token}),
     ]
     for path, data in attempts:
-        response = await issuer.client.post(path, data=data, headers=headers)
+        response = await issuer.client.post(path, data={**data, **sent}, headers=headers)
         assert response.status_code == 403, (path, response.text)
         assert "issuer's own pages" in response.json()["error_description"]
     assert (await first_achievement(issuer))["status"] == "active"
@@ -179,14 +210,20 @@ async def test_a_form_sent_from_another_origin_is_refused(
     assert listed.json()["total"] == 0
 
 
-async def test_a_same_origin_referer_is_enough_when_there_is_no_origin(
+async def test_a_same_origin_referer_is_not_enough_without_the_token(
     issuer: RunningIssuer,
 ) -> None:
+    """The Origin check is only an extra: the form token decides; with it, a request whose
+    browser sent no Origin (a proxy stripped it) still works."""
     await sign_in(issuer)
     achievement = await first_achievement(issuer)
+    path = f"/admin/achievements/{achievement['id']}/retire"
+    referer = {"Referer": f"{BASE_URL}/admin/achievements/{achievement['id']}"}
+    refused = await issuer.client.post(path, headers=referer)
+    assert refused.status_code == 403
+    assert (await first_achievement(issuer))["status"] == "active"
     response = await issuer.client.post(
-        f"/admin/achievements/{achievement['id']}/retire",
-        headers={"Referer": f"{BASE_URL}/admin/achievements/{achievement['id']}"},
+        path, data={CSRF_FIELD: await form_token(issuer)}, headers=referer
     )
     assert response.status_code == 303, response.text
     assert (await first_achievement(issuer))["status"] == "retired"
@@ -199,6 +236,11 @@ async def test_pages_are_never_cached_or_framed(issuer: RunningIssuer) -> None:
     policy = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy  # the layout's styles are a file, like its scripts
+    style = await issuer.client.get("/admin/static/admin.css")
+    assert style.status_code == 200
+    assert style.headers["content-type"].startswith("text/css")
+    assert (await issuer.client.get("/admin/static/../common.py")).status_code == 404
 
 
 async def test_hostile_text_is_shown_as_text(issuer: RunningIssuer) -> None:
@@ -273,20 +315,18 @@ async def test_the_form_names_each_problem_and_a_valid_edit_makes_a_version(
     form = await page(issuer, path)
     assert "Data Literacy for Public Administration" in form  # pre-filled with the entry
 
-    broken = await issuer.client.post(path, data={"entry": '{"title": '}, headers=ORIGIN)
+    broken = await post_form(issuer, path, data={"entry": '{"title": '})
     assert broken.status_code == 400
     assert "not valid JSON at line 1" in broken.text
 
     data = entry_json(eqf_level=11, assessment_type=None)
-    invalid = await issuer.client.post(path, data={"entry": json.dumps(data)}, headers=ORIGIN)
+    invalid = await post_form(issuer, path, data={"entry": json.dumps(data)})
     assert invalid.status_code == 400
     for shown in ("Level (EQF/NQF)", "eqf_level", "Type of assessment", "assessment_type"):
         assert shown in invalid.text
     assert "&#34;eqf_level&#34;: 11" in invalid.text  # the registrar's text is kept
 
-    valid = await issuer.client.post(
-        path, data={"entry": json.dumps(entry_json(ects=7))}, headers=ORIGIN
-    )
+    valid = await post_form(issuer, path, data={"entry": json.dumps(entry_json(ects=7))})
     assert valid.status_code == 303, valid.text
     assert (await first_achievement(issuer))["version"] == 2
     history = await page(issuer, f"/admin/achievements/{achievement['id']}/versions/1")
@@ -297,13 +337,13 @@ async def test_a_new_micro_credential_is_made_from_the_form(issuer: RunningIssue
     await sign_in(issuer)
     form = await page(issuer, "/admin/achievements/new")
     assert 'name="organisation"' in form
-    response = await issuer.client.post(
+    response = await post_form(
+        issuer,
         "/admin/achievements/new",
         data={
             "organisation": "demo",
             "entry": json.dumps(entry_json(title={"en": "Open Data in Practice"})),
         },
-        headers=ORIGIN,
     )
     assert response.status_code == 303, response.text
     shown = await page(issuer, response.headers["location"])
@@ -318,10 +358,10 @@ async def test_awarding_shows_the_qr_link_and_pin_until_the_offer_is_replaced(
     form = await page(issuer, f"/admin/achievements/{achievement['id']}/award")
     assert 'name="tx_code"' in form
 
-    response = await issuer.client.post(
+    response = await post_form(
+        issuer,
         f"/admin/achievements/{achievement['id']}/award",
         data={"name": "Maria Muster", "email": "maria@example.org", "grade": "B", "tx_code": "1"},
-        headers=ORIGIN,
     )
     assert response.status_code == 303, response.text
     award_path = response.headers["location"]
@@ -339,7 +379,7 @@ async def test_awarding_shows_the_qr_link_and_pin_until_the_offer_is_replaced(
     qr_url = f"{offer_uri_of(link)}/qr.png"
     assert (await issuer.client.get(qr_url)).status_code == 200
 
-    again = await issuer.client.post(f"{award_path}/offers", headers=ORIGIN)
+    again = await post_form(issuer, f"{award_path}/offers")
     assert (again.status_code, again.headers["location"]) == (303, award_path)
     replaced = await page(issuer, award_path)
     assert offer_link_in(replaced) != link
@@ -353,19 +393,19 @@ async def test_the_award_form_shows_what_is_wrong_and_awards_nothing(
 ) -> None:
     await sign_in(issuer)
     achievement = await first_achievement(issuer)
-    response = await issuer.client.post(
+    response = await post_form(
+        issuer,
         f"/admin/achievements/{achievement['id']}/award",
         data={"name": "Maria", "email": "nope", "activity_start": "2025-05-01"},
-        headers=ORIGIN,
     )
     assert response.status_code == 400
     assert "email" in response.text
     assert "is not an e-mail address" in response.text
     assert 'value="Maria"' in response.text  # what was typed stays
-    wrong_grade = await issuer.client.post(
+    wrong_grade = await post_form(
+        issuer,
         f"/admin/achievements/{achievement['id']}/award",
         data={"name": "Maria", "grade": "Z"},
-        headers=ORIGIN,
     )
     assert wrong_grade.status_code == 400
     assert "Grade achieved" in wrong_grade.text
@@ -391,9 +431,7 @@ async def test_the_award_page_offers_the_status_forms_that_fit(issuer: RunningIs
     assert 'class="link"' not in html
     assert "make a new offer" in html
 
-    suspended = await issuer.client.post(
-        f"{path}/suspend", data={"reason": "under review"}, headers=ORIGIN
-    )
+    suspended = await post_form(issuer, f"{path}/suspend", data={"reason": "under review"})
     assert suspended.status_code == 303, suspended.text
     html = await page(issuer, path)
     assert f'action="{path}/reinstate"' in html
@@ -406,16 +444,12 @@ async def test_a_suspended_awards_page_shows_no_qr_code_even_just_after_the_offe
 ) -> None:
     await sign_in(issuer)
     achievement = await first_achievement(issuer)
-    response = await issuer.client.post(
-        f"/admin/achievements/{achievement['id']}/award",
-        data={"name": "Maria Muster"},
-        headers=ORIGIN,
+    response = await post_form(
+        issuer, f"/admin/achievements/{achievement['id']}/award", data={"name": "Maria Muster"}
     )
     award_path = response.headers["location"]
     assert 'class="link"' in await page(issuer, award_path)
-    suspended = await issuer.client.post(
-        f"{award_path}/suspend", data={"reason": "under review"}, headers=ORIGIN
-    )
+    suspended = await post_form(issuer, f"{award_path}/suspend", data={"reason": "under review"})
     assert suspended.status_code == 303, suspended.text
     html = await page(issuer, award_path)
     assert 'class="link"' not in html

@@ -27,7 +27,7 @@ ORIGIN = {"Origin": "http://issuer.test"}
 
 
 async def make_awards(issuer: RunningIssuer, count: int = 1) -> list[Award]:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         item = (await Catalogue(session, issuer.settings.base_url).items())[0]
         awards = await Awards(session, issuer.settings.base_url).create_many(
             item.achievement.id, [Recipient(name=f"Learner {i}") for i in range(count)], actor="t"
@@ -38,7 +38,7 @@ async def make_awards(issuer: RunningIssuer, count: int = 1) -> list[Award]:
 async def credential_of(issuer: RunningIssuer, award: Award) -> dict[str, Any]:
     """The credential a wallet would get for the award (unsigned: its status entries are
     what matters here)."""
-    async for session in issuer.session():
+    async with issuer.session() as session:
         credential = await unsigned_credential(
             session,
             issuer.settings,
@@ -205,7 +205,7 @@ async def test_reasons_and_actors_are_recorded_but_never_published(
     await change(issuer, award, "reinstate", "Fee paid")
     await change(issuer, award, "revoke", "Awarded in error")
 
-    async for session in issuer.session():
+    async with issuer.session() as session:
         events = list(
             await session.scalars(
                 select(AuditEvent)
@@ -238,7 +238,7 @@ async def test_concurrent_revocations_on_one_list_keep_every_bit(issuer: Running
     assert len({a.revocation_list_id for a in awards}) == 1
 
     async def revoke(award: Award) -> None:
-        async for session in issuer.session():
+        async with issuer.session() as session:
             await AwardStatuses(session).revoke(award.id, reason="Batch error", actor="t")
 
     await asyncio.gather(*(revoke(award) for award in awards))
@@ -301,7 +301,7 @@ async def test_the_registrar_pages_change_status_and_list_the_lists(issuer: Runn
 
     page = await issuer.client.get("/admin/status-lists", headers=issuer.admin)
     assert page.status_code == 200, page.text
-    async for session in issuer.session():
+    async with issuer.session() as session:
         organisation = (await session.scalars(select(Organisation))).one()
         summaries = await AwardStatuses(session).summaries()
     assert organisation.slug in page.text
@@ -311,7 +311,7 @@ async def test_the_registrar_pages_change_status_and_list_the_lists(issuer: Runn
 
 async def test_the_service_refuses_a_change_of_a_revoked_award(issuer: RunningIssuer) -> None:
     [award] = await make_awards(issuer)
-    async for session in issuer.session():
+    async with issuer.session() as session:
         statuses = AwardStatuses(session)
         await statuses.revoke(award.id, reason="Error", actor="t")
         with pytest.raises(Conflict, match="revocation is final"):
