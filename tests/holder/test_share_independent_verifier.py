@@ -155,7 +155,7 @@ async def test_the_verifier_refuses_a_presentation_bound_to_another_nonce(
     stored, _ = await give(wallet, learner, issuer)
     request, other = await verifier.dcql_request("ldp_vc"), await verifier.dcql_request("ldp_vc")
     opened = await learner.api.post(API, json={"link": request.link})
-    async for session in wallet.session():
+    async with wallet.session() as session:
         record = await session.get(PresentationRequest, opened.json()["id"])
         assert record is not None
         record.request = {**record.request, "nonce": other.nonce}

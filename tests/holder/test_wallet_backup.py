@@ -108,7 +108,7 @@ async def test_a_backup_restores_into_a_new_account_with_credentials_key_and_did
     # The new account signs with the old key: credentials bound to the old DID can be presented.
     new_key = await wallet.private_key(new)
     assert json.loads(new_key.private_jwk_json()) == json.loads(old_key.private_jwk_json())
-    async for session in wallet.session():
+    async with wallet.session() as session:
         keys = list(
             await session.scalars(select(StoredKey).where(StoredKey.owner == key_owner(new.id)))
         )

@@ -8,76 +8,23 @@ private-network guard stays in force); the lists are really signed (ldp_vc, didk
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from holder.wallet.status import StatusListCache
 from shared.credentials.formats import get_format
-from shared.credentials.formats.ldp_vc import LdpVc
 from shared.credentials.microcredential.build import StatusEntry
-from shared.credentials.status_list import Bitstring, StatusPurpose, status_list_credential
-from shared.crypto.keys import SigningKey
 from shared.did.resolver import DIDResolver
 from shared.http import safe_client
 from tests.holder.conftest import RunningWallet, SignedInLearner
 from tests.holder.samples import micro_credential
 from tests.shared.credentials.test_microcredential_samples import did_key_signer
 from tests.shared.test_http import PUBLIC_IP, Web, resolver_for
+from tests.support.credentials import REVOCATION_LIST, SUSPENSION_LIST, asked_for
+from tests.support.credentials import StatusLists as Issuer
 
-REVOCATION_LIST = "https://issuer.example/status/revocation"
-SUSPENSION_LIST = "https://issuer.example/status/suspension"
 PRIVATE_LIST = "https://intranet.example/status/revocation"
-
-
-@dataclass
-class Issuer:
-    """An issuer with a revocation and a suspension list, served to the wallet."""
-
-    key: SigningKey = field(default_factory=did_key_signer)
-    bits: dict[str, Bitstring] = field(
-        default_factory=lambda: {
-            REVOCATION_LIST: Bitstring.empty(),
-            SUSPENSION_LIST: Bitstring.empty(),
-        }
-    )
-    served: dict[str, Any] = field(default_factory=dict)
-    next_index: int = 1000
-
-    def entries(self) -> dict[str, StatusEntry]:
-        self.next_index += 1
-        return {
-            "status": StatusEntry(REVOCATION_LIST, self.next_index),
-            "suspension": StatusEntry(SUSPENSION_LIST, self.next_index, "suspension"),
-        }
-
-    async def publish(self, signer: SigningKey | None = None) -> None:
-        """Sign each list (by ``signer``, default the issuer itself) and serve it."""
-        signer = signer or self.key
-        for url, bits in self.bits.items():
-            purpose = StatusPurpose.REVOCATION if "revocation" in url else StatusPurpose.SUSPENSION
-            unsigned = status_list_credential(
-                list_url=url,
-                issuer=signer.did,
-                purpose=purpose,
-                bits=bits,
-                issued_at=datetime.now(UTC),
-            )
-            self.served[url] = await LdpVc().sign_credential(unsigned, signer)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        document = self.served.get(asked_for(request))
-        if document is None:
-            return httpx.Response(404)
-        return httpx.Response(200, json=document)
-
-
-def asked_for(request: httpx.Request) -> str:
-    """The URL the wallet asked for (the guard connects to the vetted IP, keeping the Host)."""
-    return f"https://{request.headers['Host']}{request.url.path}"
 
 
 @pytest.fixture

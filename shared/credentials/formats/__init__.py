@@ -6,9 +6,12 @@ Adding a format (SD-JWT VC next) means one module in this package and one line i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from shared.credentials.formats.base import CredentialFormat, SignedDocument, VerificationResult
 from shared.credentials.formats.jwt_vc_json import JwtVcJson
 from shared.credentials.formats.ldp_vc import LdpVc
+from shared.credentials.formats.validity import DEFAULT_LEEWAY, Clock, utc_now
 from shared.did.resolver import DIDResolver
 from shared.errors import InvalidInput
 
@@ -21,13 +24,19 @@ __all__ = [
 ]
 
 
-def credential_formats(resolver: DIDResolver) -> dict[str, CredentialFormat]:
+def credential_formats(
+    resolver: DIDResolver, *, clock: Clock = utc_now, leeway: timedelta = DEFAULT_LEEWAY
+) -> dict[str, CredentialFormat]:
     """Every format credstack signs and verifies; ``resolver`` finds the keys JWT formats name.
 
     (``ldp_vc`` resolves through didkit, which knows did:key, did:jwk and did:web; the
-    resolver vets a did:web signer's host first.)
+    resolver vets a did:web signer's host first.) ``clock`` and ``leeway`` decide the
+    validity-window checks (a verifier that reports dates on their own widens ``leeway``).
     """
-    formats: list[CredentialFormat] = [LdpVc(resolver), JwtVcJson(resolver)]
+    formats: list[CredentialFormat] = [
+        LdpVc(resolver, clock=clock, leeway=leeway),
+        JwtVcJson(resolver, clock=clock, leeway=leeway),
+    ]
     return {fmt.name: fmt for fmt in formats}
 
 

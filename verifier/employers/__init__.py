@@ -1,0 +1,1 @@
+"""Employers: organisations, their users, and the bearer tokens users and scripts sign in with."""

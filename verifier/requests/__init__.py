@@ -1,0 +1,1 @@
+"""Presentation requests: templates, OpenID4VP requests and request objects, responses, results."""

@@ -1,0 +1,1 @@
+"""Results posted to the employer's own systems: signed, durable, retried, logged."""

@@ -1,0 +1,223 @@
+"""The SQL of webhooks: endpoints, the outbox of deliveries, and the delivery log.
+
+A delivery is claimed by one conditional UPDATE whose WHERE clause says "still pending, due,
+and nobody's lease running"; only the worker whose UPDATE changed the row sends it. The
+database decides between workers, on SQLite (one writer at a time) as on PostgreSQL (row
+locks, WHERE re-checked under READ COMMITTED), in one process or across replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from verifier.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this worker holds until ``lease_expires_at``, with where it goes."""
+
+    delivery_id: str
+    event_id: str
+    body: str
+    attempt: int  # this attempt's number, 1 for the first
+    claim_token: str
+    endpoint_id: str
+    organisation_id: str
+    url: str
+    secret_sealed: bytes
+    endpoint_live: bool  # enabled and not removed
+
+
+# -- endpoints -------------------------------------------------------------------------------
+
+
+async def endpoints_of(session: AsyncSession, organisation_id: str) -> Sequence[WebhookEndpoint]:
+    rows = await session.scalars(
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.organisation_id == organisation_id,
+            WebhookEndpoint.removed_at.is_(None),
+        )
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    )
+    return rows.all()
+
+
+async def endpoint_of(
+    session: AsyncSession, organisation_id: str, endpoint_id: str
+) -> WebhookEndpoint | None:
+    endpoint: WebhookEndpoint | None = await session.scalar(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.id == endpoint_id,
+            WebhookEndpoint.organisation_id == organisation_id,
+            WebhookEndpoint.removed_at.is_(None),
+        )
+    )
+    return endpoint
+
+
+async def enabled_endpoints(
+    session: AsyncSession, organisation_id: str
+) -> Sequence[WebhookEndpoint]:
+    return [
+        endpoint for endpoint in await endpoints_of(session, organisation_id) if endpoint.enabled
+    ]
+
+
+# -- the outbox ------------------------------------------------------------------------------
+
+
+async def add_delivery(session: AsyncSession, values: dict[str, object]) -> None:
+    """Insert one delivery unless this request already has one for this endpoint: a result
+    announced twice is still delivered once."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(WebhookDelivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["request_id", "endpoint_id"])
+    )
+
+
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        WebhookDelivery.state == PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now),
+    )
+
+
+async def due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    """Ids of deliveries due now; reading them claims nothing (see ``claim``)."""
+    rows = await session.scalars(
+        select(WebhookDelivery.id)
+        .where(*_due(now))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def claim(
+    session: AsyncSession, delivery_id: str, *, token: str, now: datetime, lease_until: datetime
+) -> bool:
+    """Take the delivery for this worker until ``lease_until``; True for one worker only."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, *_due(now))
+        .values(
+            lease_expires_at=lease_until,
+            claim_token=token,
+            attempts=WebhookDelivery.attempts + 1,
+        )
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def claimed(session: AsyncSession, token: str) -> list[Claimed]:
+    rows = await session.execute(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.claim_token == token, WebhookDelivery.state == PENDING)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+    )
+    return [
+        Claimed(
+            delivery_id=delivery.id,
+            event_id=delivery.event_id,
+            body=delivery.body,
+            attempt=delivery.attempts,
+            claim_token=token,
+            endpoint_id=endpoint.id,
+            organisation_id=endpoint.organisation_id,
+            url=endpoint.url,
+            secret_sealed=endpoint.secret_sealed,
+            endpoint_live=endpoint.enabled and endpoint.removed_at is None,
+        )
+        for delivery, endpoint in rows.all()
+    ]
+
+
+async def record_attempt(
+    session: AsyncSession,
+    delivery_id: str,
+    *,
+    at: datetime,
+    http_status: int | None,
+    error: str | None,
+) -> None:
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery_id, attempted_at=at, http_status=http_status, error=error
+        )
+    )
+    await session.flush()
+
+
+async def settle(
+    session: AsyncSession,
+    delivery_id: str,
+    token: str,
+    *,
+    state: str,
+    next_attempt_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """End this worker's claim: delivered, failed for good, or pending again until
+    ``next_attempt_at``. False when the claim was lost (the lease ran out and another worker
+    took the delivery): that worker decides, not this one."""
+    values: dict[str, object] = {"state": state, "lease_expires_at": None, "claim_token": None}
+    if state == PENDING:
+        values["next_attempt_at"] = next_attempt_at
+    else:
+        values["finished_at"] = now
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            and_(WebhookDelivery.id == delivery_id, WebhookDelivery.claim_token == token),
+            WebhookDelivery.state == PENDING,
+        )
+        .values(**values)
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+# -- the log ---------------------------------------------------------------------------------
+
+
+async def deliveries_for_request(
+    session: AsyncSession, organisation_id: str, request_id: str
+) -> list[tuple[WebhookDelivery, WebhookEndpoint, list[WebhookAttempt]]]:
+    result = await session.execute(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.request_id == request_id,
+            WebhookEndpoint.organisation_id == organisation_id,
+        )
+        .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+    )
+    rows = [(delivery, endpoint) for delivery, endpoint in result.all()]
+    attempts = await session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_([delivery.id for delivery, _ in rows]))
+        .order_by(WebhookAttempt.id)
+    )
+    by_delivery: dict[str, list[WebhookAttempt]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
+    return [(delivery, endpoint, by_delivery.get(delivery.id, [])) for delivery, endpoint in rows]
