@@ -8,6 +8,10 @@
 // libraries: @digitalbazaar/vc for ldp_vp (signature, challenge = nonce, domain = client_id,
 // and each credential's issuer proof), jose for jwt_vp_json (signature, nonce, aud, and each
 // VC-JWT's signature). Holder binding: every credential's subject must be the presenter.
+// Status: with --status-lists-from ORIGIN, every credential's status lists are fetched from
+// that origin, verified and read with Digital Bazaar's @digitalbazaar/vc-status-list
+// (status-check.mjs), afresh for each response, and a credential that is revoked, suspended
+// or of unknown status is refused; without it, status is not judged ("not checked").
 //
 // Endpoints (all JSON unless said):
 //   POST /requests        {dialect: "dcql"|"pex", client_id_prefix: "redirect_uri"|
@@ -18,9 +22,11 @@
 //                         200 {} for an error response, 400 {error} when a check fails
 //   GET  /results/:id     what this verifier received and concluded, for the test to read
 //
-// Run: node oid4vp-verifier.mjs  -> prints {"port": N} once listening on 127.0.0.1.
+// Run: node oid4vp-verifier.mjs [--status-lists-from ORIGIN]
+//   -> prints {"port": N} once listening on 127.0.0.1.
 import {generateKeyPairSync, randomBytes} from 'node:crypto';
 import {createServer} from 'node:http';
+import {parseArgs} from 'node:util';
 
 import {Openid4vpVerifier} from '@openid4vc/openid4vp';
 import {setGlobalConfig} from '@openid4vc/utils';
@@ -30,6 +36,10 @@ import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-ke
 import {SignJWT, decodeProtectedHeader, importJWK, jwtVerify} from 'jose';
 
 import {didKeyPublicJwk, documentLoader} from './document-loader.mjs';
+import {statusChecker} from './status-check.mjs';
+
+const {values: options} = parseArgs({options: {'status-lists-from': {type: 'string'}}});
+const STATUS_LISTS_FROM = options['status-lists-from'];
 
 // The wallet under test and this verifier both run on loopback, over http.
 setGlobalConfig({allowInsecureUrls: true});
@@ -156,19 +166,21 @@ function subjectsOf(credential) {
   return subjects.map(subject => subject.id);
 }
 
-async function checkLdpPresentation(presentation, request) {
+async function checkLdpPresentation(presentation, request, checker) {
   const result = await vc.verify({
     presentation,
     challenge: request.nonce,
     domain: request.client_id,
     suite: new Ed25519Signature2020(),
     documentLoader,
-    checkStatus: async () => ({verified: true}), // status is not what this test is about
+    checkStatus: checker.checkStatus,
   });
+  const credentialResults = result.credentialResults || [];
   const errors = [
     ...messages(result.error),
     ...(result.presentationResult?.results || []).flatMap(r => messages(r.error)),
-    ...(result.credentialResults || []).flatMap(r => messages(r.error)),
+    ...credentialResults.flatMap(r => messages(r.error)),
+    ...credentialResults.flatMap(r => messages(r.statusResult?.error)),
   ];
   const credentials = [].concat(presentation.verifiableCredential || []);
   const holder = presentation.holder;
@@ -185,8 +197,9 @@ async function checkLdpPresentation(presentation, request) {
     verified: result.verified === true && errors.length === 0,
     errors,
     holder,
-    credentials: credentials.map(credential => ({
+    credentials: credentials.map((credential, index) => ({
       format: 'ldp_vc', id: credential.id, type: credential.type, subject: subjectsOf(credential),
+      status: credentialResults[index]?.statusResult?.status?.verdict ?? null,
     })),
   };
 }
@@ -201,7 +214,7 @@ async function verifyDidKeyJwt(jwt, options) {
   return payload;
 }
 
-async function checkJwtPresentation(presentation, request) {
+async function checkJwtPresentation(presentation, request, checker) {
   const errors = [];
   const credentials = [];
   let holder;
@@ -216,8 +229,14 @@ async function checkJwtPresentation(presentation, request) {
       if(claims.sub !== holder) {
         errors.push(`credential ${claims.jti} is not bound to the presenter ${holder}`);
       }
+      // The status entries are in the vc claim; the lists themselves are ldp_vc documents.
+      const {verified, status, error} = await checker.checkStatus({credential: claims.vc});
+      if(!verified) {
+        errors.push(error.message);
+      }
       credentials.push({
         format: 'jwt_vc_json', id: claims.jti, type: claims.vc?.type, subject: [claims.sub],
+        status: status.verdict,
       });
     }
   } catch(error) {
@@ -226,9 +245,10 @@ async function checkJwtPresentation(presentation, request) {
   return {verified: errors.length === 0, errors, holder, credentials};
 }
 
-function checkPresentation(presentation, request) {
+function checkPresentation(presentation, request, checker) {
   return typeof presentation === 'string' ?
-    checkJwtPresentation(presentation, request) : checkLdpPresentation(presentation, request);
+    checkJwtPresentation(presentation, request, checker) :
+    checkLdpPresentation(presentation, request, checker);
 }
 
 // Presentation Exchange descriptor_map paths of the forms wallets write: $, $[n].
@@ -281,10 +301,13 @@ async function checkResponse(id, fields) {
   }
   const presented = {};
   const errors = [];
+  // A fresh checker per response: lists are fetched once per response, never reused later,
+  // so a revocation made between two responses shows in the second.
+  const checker = statusChecker({listsFrom: STATUS_LISTS_FROM});
   for(const [queryId, presentations] of Object.entries(byQuery)) {
     presented[queryId] = [];
     for(const presentation of presentations) {
-      const checked = await checkPresentation(presentation, request);
+      const checked = await checkPresentation(presentation, request, checker);
       errors.push(...checked.errors);
       presented[queryId].push(...checked.credentials.map(c => ({...c, holder: checked.holder})));
     }

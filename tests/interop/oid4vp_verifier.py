@@ -78,10 +78,17 @@ class IndependentVerifier:
 
 
 @asynccontextmanager
-async def independent_verifier(node: str) -> AsyncIterator[IndependentVerifier]:
+async def independent_verifier(
+    node: str, *, status_lists_from: str | None = None
+) -> AsyncIterator[IndependentVerifier]:
+    """The verifier, running; with ``status_lists_from`` (an origin, e.g. our issuer's), it
+    fetches the credentials' status lists from there and refuses any credential that is
+    revoked, suspended or of unknown status."""
+    status = ["--status-lists-from", status_lists_from] if status_lists_from else []
     process = await asyncio.create_subprocess_exec(
         node,
         str(SCRIPT),
+        *status,
         cwd=SCRIPT.parent,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -48,18 +48,40 @@ def node() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}, and CI must run it (install Debian's nodejs and npm)")
         pytest.skip(f"{reason}; install them (e.g. apt-get install nodejs npm) to run this test")
-    # npm writes this file last; without it node_modules is missing or half-installed.
-    if not (HERE / "node_modules" / ".package-lock.json").is_file():
+    if not packages_installed():
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=NPM_CI_TIMEOUT
         )
     return node
 
 
-async def verify_with_digitalbazaar(node: str, credential: dict[str, Any]) -> dict[str, Any]:
+def packages_installed() -> bool:
+    """Every package pinned in package.json is in node_modules at its pinned version.
+
+    npm writes node_modules/.package-lock.json last, so without it the folder is missing or
+    half-installed; a node_modules cached before a package was added lacks that package.
+    """
+    modules = HERE / "node_modules"
+    if not (modules / ".package-lock.json").is_file():
+        return False
+    pinned = json.loads((HERE / "package.json").read_text())["dependencies"]
+    for name, version in pinned.items():
+        manifest = modules / name / "package.json"
+        if not manifest.is_file() or json.loads(manifest.read_text())["version"] != version:
+            return False
+    return True
+
+
+async def verify_with_digitalbazaar(
+    node: str, credential: dict[str, Any], *, status_lists_from: str | None = None
+) -> dict[str, Any]:
+    """Digital Bazaar's report on ``credential``; with ``status_lists_from`` (an origin), its
+    status lists are fetched from there and judged too (verify-ldp.mjs)."""
+    status = ["--status-lists-from", status_lists_from] if status_lists_from else []
     process = await asyncio.create_subprocess_exec(
         node,
         str(SCRIPT),
+        *status,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -113,14 +113,16 @@ async def _wait_until_healthy(
 
 async def award_offer(settings: IssuerSettings) -> tuple[str, str]:
     """An award of a demo micro-credential with a tx_code-protected offer: (link, tx_code)."""
-    async with open_runtime(settings, MIGRATIONS_DIR) as runtime:
-        async for session in session_scope(runtime.sessions):
-            item = (await Catalogue(session, settings.base_url).items())[0]
-            award = await Awards(session, settings.base_url).create(
-                item.achievement.id, Recipient(name="Ada Lovelace", grade="A"), actor="interop"
-            )
-            offers = Offers(session, settings, runtime.key_encryption_key)
-            new_offer = await offers.create(award, with_tx_code=True, actor="interop")
+    async with (
+        open_runtime(settings, MIGRATIONS_DIR) as runtime,
+        session_scope(runtime.sessions) as session,
+    ):
+        item = (await Catalogue(session, settings.base_url).items())[0]
+        award = await Awards(session, settings.base_url).create(
+            item.achievement.id, Recipient(name="Ada Lovelace", grade="A"), actor="interop"
+        )
+        offers = Offers(session, settings, runtime.key_encryption_key)
+        new_offer = await offers.create(award, with_tx_code=True, actor="interop")
     assert new_offer.tx_code is not None
     return new_offer.links(settings)["credential_offer_uri"], new_offer.tx_code
 
@@ -146,9 +148,11 @@ async def test_the_openid4vc_client_receives_both_formats_bound_to_its_key(
     async with running_issuer(tmp_path, await database_url_for("issuer")) as settings:
         offer_link, tx_code = await award_offer(settings)
         received = await run_client(client_node, offer_link, tx_code)
-        async with open_runtime(settings, MIGRATIONS_DIR) as runtime:
-            async for session in session_scope(runtime.sessions):
-                issued = list(await session.scalars(select(IssuedCredential)))
+        async with (
+            open_runtime(settings, MIGRATIONS_DIR) as runtime,
+            session_scope(runtime.sessions) as session,
+        ):
+            issued = list(await session.scalars(select(IssuedCredential)))
 
     holder = received["holder"]
     expected_subject = {
