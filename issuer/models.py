@@ -122,6 +122,9 @@ class Award(Base):
     suspension_index: Mapped[int] = mapped_column(Integer)
     # A random, unguessable id for the public verification page the PDF's QR code opens.
     public_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The certificate's signed credential (ldp_vc JSON, no subject id), served behind the QR
+    # code: signed on its first request and kept, so a public GET never signs again.
+    certificate_credential: Mapped[str | None] = mapped_column(Text)
 
 
 class CredentialOffer(Base):
@@ -138,8 +141,9 @@ class CredentialOffer(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     uri_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
-    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))  # keyed: oid4vci.codes
     tx_code_length: Mapped[int | None] = mapped_column(Integer)
+    # tx_code attempts taken, each before its comparison; the last one allowed may be right.
     tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -172,12 +176,20 @@ class Nonce(Base):
 
 class IssuedCredential(Base):
     """That a credential was issued, in which format, to which holder DID; never its body
-    (signed credentials carry personal data the issuer need not keep)."""
+    (signed credentials carry personal data the issuer need not keep).
+
+    An offer yields one credential per configuration it offers: the unique (offer,
+    configuration) pair lets the database, not the process, refuse a second one, however
+    many requests race for it. Rows from before 0004 have neither (NULLs never collide).
+    """
 
     __tablename__ = "issued_credentials"
+    __table_args__ = (UniqueConstraint("offer_id", "configuration_id"),)
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the credential's id
     award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("credential_offers.id"))
+    configuration_id: Mapped[str | None] = mapped_column(String(64))
     format: Mapped[str] = mapped_column(String(32))
     holder_did: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -19,11 +19,12 @@ async def unsigned_credential(
     settings: IssuerSettings,
     award: Award,
     *,
-    holder_did: str,
+    holder_did: str | None,
     credential_id: str,
 ) -> dict[str, Any]:
-    """The award's credential for ``holder_did``; every copy (one per format) carries the
-    award's own two status entries, so revoking or suspending the award reaches them all."""
+    """The award's credential for ``holder_did`` (None: the printed certificate's copy, bound
+    to no key); every copy (one per format, and the certificate's) carries the award's own
+    two status entries, so revoking or suspending the award reaches them all."""
     model = await Awards(session, settings.base_url).model_of(award)
     revocation = StatusEntry(
         status_list_url(settings.base_url, award.revocation_list_id),

@@ -4,6 +4,11 @@ The learner's PDF and the page are public but addressed by the award's unguessab
 ``public_id`` (the QR code on the PDF carries it). They are personal data, so nothing is
 cached, the URL never leaks through a Referer to the links on the page, and search engines
 are asked not to index it.
+
+The page's address answers in three forms, by the ``Accept`` header (``negotiation``):
+HTML for a person's browser (and for a client that says nothing or nothing we offer), the
+certificate's signed credential for a verifier asking ``application/vc+ld+json``, and the
+issuer's description of the certificate for ``application/json``.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from issuer.certificates import credential
 from issuer.certificates.content import Certificate
+from issuer.certificates.credential import CertificateCredentials
+from issuer.certificates.negotiation import preferred_media_type
 from issuer.certificates.schemas import CertificateOut
 from issuer.certificates.service import Certificates
-from issuer.deps import AdminDep, SessionDep, SettingsDep
+from issuer.deps import AdminDep, RuntimeDep, SessionDep, SettingsDep
 from shared.web import templates_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -37,6 +45,9 @@ PAGE_HEADERS = {
     "Vary": "Accept, Accept-Language",
 }
 PDF_FILE_NAME = "micro-credential-certificate.pdf"
+HTML, JSON = "text/html", "application/json"
+# On a tie, the first: a browser's */* gets the page, a verifier's equal weights the credential.
+PAGE_FORMS = (HTML, credential.MEDIA_TYPE, JSON)
 
 router = APIRouter(tags=["certificates"])
 
@@ -71,16 +82,35 @@ async def public_certificate_pdf(
 @router.get(
     "/certificates/{public_id}",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}, "application/json": {"schema": {}}}}},
+    responses={
+        200: {
+            "content": {
+                "text/html": {},
+                credential.MEDIA_TYPE: {"schema": {}},
+                "application/json": {"schema": {}},
+            }
+        }
+    },
 )
 async def verification_page(
-    public_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    public_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
 ) -> Response:
     """The certificate's elements and its live status (valid, suspended, revoked), as an
-    HTML page or, with ``Accept: application/json``, as JSON."""
+    HTML page or, with ``Accept: application/json``, as JSON; with ``Accept:
+    application/vc+ld+json``, the certificate's signed credential, to check like any other."""
+    form = preferred_media_type(request.headers.get("accept"), PAGE_FORMS) or HTML
+    if form == credential.MEDIA_TYPE:
+        signed = await CertificateCredentials(
+            session, settings, runtime.key_encryption_key
+        ).by_public_id(public_id)
+        return Response(signed, media_type=credential.MEDIA_TYPE, headers=PAGE_HEADERS)
     certificate = await Certificates(session, settings).by_public_id(public_id)
     language = certificate.language_for(request.headers.get("accept-language"))
-    if _wants_json(request):
+    if form == JSON:
         body = CertificateOut.of(certificate, language).model_dump(mode="json")
         return JSONResponse(body, headers=PAGE_HEADERS)
     return templates.TemplateResponse(
@@ -89,11 +119,6 @@ async def verification_page(
         _page(certificate, language),
         headers=PAGE_HEADERS,
     )
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def _page(certificate: Certificate, language: str) -> dict[str, object]:

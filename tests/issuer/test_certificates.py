@@ -24,7 +24,7 @@ HTML = {"Accept": "text/html"}
 
 
 async def make_award(issuer: RunningIssuer, name: str = NAMES[0]) -> Award:
-    async for session in issuer.session():
+    async with issuer.session() as session:
         item = (await Catalogue(session, issuer.settings.base_url).items())[0]
         award = await Awards(session, issuer.settings.base_url).create(
             item.achievement.id, Recipient(name=name, grade="B"), actor="t"

@@ -51,18 +51,19 @@ class StatusEntry:
 def build_credential(
     award: Award,
     *,
-    holder_did: str,
+    holder_did: str | None,
     credential_id: str | None = None,
     status: StatusEntry | None = None,
     suspension: StatusEntry | None = None,
 ) -> dict[str, Any]:
-    """The unsigned credential for ``award``, its subject bound to ``holder_did``.
+    """The unsigned credential for ``award``, its subject bound to ``holder_did``; with
+    None, bound to no key (a printed certificate's copy: the learner is named, not proven).
 
     OB 3.0 allows a single ``credentialStatus`` object, so ``status`` (the revocation entry,
     the one every verifier reads) goes there and ``suspension`` into our extension member
     ``suspensionStatus``, which verifiers that know it read as well.
     """
-    if not is_did(holder_did):
+    if holder_did is not None and not is_did(holder_did):
         raise InvalidInput(f"The holder's DID {holder_did!r} is not a DID.")
     if suspension is not None and suspension.purpose != StatusPurpose.SUSPENSION:
         raise InvalidInput(
@@ -131,8 +132,9 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _subject(award: Award, holder_did: str) -> dict[str, Any]:
-    subject: dict[str, Any] = {"id": holder_did, "type": ["AchievementSubject"]}
+def _subject(award: Award, holder_did: str | None) -> dict[str, Any]:
+    subject: dict[str, Any] = {"id": holder_did} if holder_did is not None else {}
+    subject["type"] = ["AchievementSubject"]
     identifiers = []
     if award.learner.name:
         identifiers.append(
