@@ -14,9 +14,15 @@ from pathlib import Path
 import httpx
 
 from credstack.services import SERVICES
+from holder.accounts.demo_login import DEMO_LOGIN_FILE
 from issuer.admin.dev_token import DEV_TOKEN_FILE
+from shared.credentials.microcredential.i18n import LocalizedText
+from shared.settings import public_url_of
+from verifier.employers.dev_token import DEV_TOKEN_FILE as VERIFIER_TOKEN_FILE
 
 READY_TIMEOUT_SECONDS = 60.0
+TRUST_LIST_FILE = "trust-list.json"
+DEMO_ACCREDITATION = "Demo accreditation (development only)"
 STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -28,9 +34,14 @@ class Child:
 
 
 def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
-    """Start every service, print where to click, and wait until Ctrl-C or a child dies."""
-    children = [_spawn(name, host) for name in names]
+    """Start every service, print where to click, and wait until Ctrl-C or a child dies.
+
+    The verifier starts last: in development it trusts the issuer's demo university, whose
+    DID exists only once the issuer has started, so the issuer is asked for it first and
+    written into the verifier's development trust list.
+    """
     stopping = False
+    children = [_spawn(name, host) for name in names if name != "verifier"]
 
     def _stop(_signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -39,6 +50,12 @@ def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
+        if "verifier" in names:
+            if not _wait_until_ready(children, lambda: stopping):
+                return 1
+            if "issuer" in names:
+                _trust_the_local_issuer(next(c for c in children if c.name == "issuer"))
+            children.append(_spawn("verifier", host))
         if not _wait_until_ready(children, lambda: stopping):
             return 1
         _print_banner(children)
@@ -53,6 +70,37 @@ def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
         return 0
     finally:
         _stop_all(children)
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("CREDSTACK_DATA_DIR", ".credstack"))
+
+
+def _trust_the_local_issuer(issuer: Child) -> None:
+    """Put the local issuer's organisations into the development trust list (a file the
+    verifier loads at start), so that what this node issues verifies on this node."""
+    if not SERVICES["verifier"].settings().is_development:
+        return  # a production verifier trusts what its operator's list says, nothing more
+    from verifier.trust.document import merge_into_file
+    from verifier.trust.entries import TrustedIssuer
+
+    token = (_data_dir() / DEV_TOKEN_FILE).read_text().strip()
+    answer = httpx.get(
+        f"{issuer.url}/api/v1/organisations",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    for organisation in answer.json():
+        merge_into_file(
+            _data_dir() / TRUST_LIST_FILE,
+            TrustedIssuer(
+                did=organisation["did"],
+                name=LocalizedText.model_validate(organisation["name"]),
+                country=organisation["country_code"],
+                accreditation=DEMO_ACCREDITATION,
+            ),
+        )
 
 
 def _spawn(name: str, host: str) -> Child:
@@ -71,8 +119,8 @@ def _spawn(name: str, host: str) -> Child:
     ]
     # A new process group: Ctrl-C in the terminal reaches us, and we stop the children in order.
     process = subprocess.Popen(command, start_new_session=True)  # noqa: S603 (our own argv)
-    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
-    return Child(name, f"http://{shown_host}:{port}", process)
+    local_host = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    return Child(name, f"http://{local_host}:{port}", process)
 
 
 def _wait_until_ready(children: list[Child], stopping: object) -> bool:
@@ -102,11 +150,31 @@ def _print_banner(children: list[Child]) -> None:
     print("\ncredstack is running:\n")
     for child in children:
         label = SERVICES[child.name].label.ljust(width)
-        print(f"  {label}  {child.url}/        API docs: {child.url}/docs")
-    if any(child.name == "issuer" for child in children):
-        token_file = Path(os.environ.get("CREDSTACK_DATA_DIR", ".credstack")) / DEV_TOKEN_FILE
-        print(f"\n  Issuer admin sign-in (development): the token in {token_file}")
+        url = public_url_of(child.name)
+        print(f"  {label}  {url}/        API docs: {url}/docs")
+    logins = [line for child in children for line in _demo_login(child.name)]
+    if logins:
+        print("\nDemo sign-ins (development; kept in the data directory):")
+        for line in logins:
+            print(f"  {line}")
+    print("\nTry the whole journey from here: credstack demo")
     print("\nPress Ctrl-C to stop.\n", flush=True)
+
+
+def _demo_login(name: str) -> list[str]:
+    files = {
+        "issuer": (DEV_TOKEN_FILE, "Issuer (registrar) admin token"),
+        "holder": (DEMO_LOGIN_FILE, "Wallet learner"),
+        "verifier": (VERIFIER_TOKEN_FILE, "Verifier (employer) token"),
+    }
+    file_name, label = files[name]
+    path = _data_dir() / file_name
+    if not path.is_file():
+        return []
+    lines = path.read_text().split()
+    if name == "holder" and len(lines) == 2:
+        return [f"{label}: {lines[0]}  password {lines[1]}"]
+    return [f"{label}: {lines[0]}   (in {path})"] if lines else []
 
 
 def _stop_all(children: list[Child]) -> None:

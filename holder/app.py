@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from holder.accounts import endpoints as account_endpoints
 from holder.accounts import pages as account_pages
-from holder.pages.common import install_page_handlers, static_router
+from holder.accounts.seed import seed_demo_learner
+from holder.deps import accounts
+from holder.pages.common import install_page_handlers
 from holder.receive import endpoints as receive_endpoints
 from holder.receive import pages as receive_pages
 from holder.settings import HolderSettings
@@ -14,7 +16,8 @@ from holder.share import endpoints as share_endpoints
 from holder.share import pages as share_pages
 from holder.wallet import endpoints as wallet_endpoints
 from holder.wallet import pages as wallet_pages
-from shared.runtime import new_service_app
+from shared.db import session_scope
+from shared.runtime import ServiceRuntime, new_service_app
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DESCRIPTION = (
@@ -25,14 +28,21 @@ DESCRIPTION = (
 
 def create_app(settings: HolderSettings | None = None) -> FastAPI:
     settings = settings or HolderSettings()
+
+    async def on_startup(runtime: ServiceRuntime) -> None:
+        if settings.is_development and settings.seed_demo:
+            async with session_scope(runtime.sessions) as session:
+                data_dir = settings.ensure_data_dir()
+                await seed_demo_learner(session, accounts(session, runtime, settings), data_dir)
+
     app = new_service_app(
         settings,
         title="credstack wallet",
         description=DESCRIPTION,
         migrations_dir=MIGRATIONS_DIR,
+        on_startup=on_startup,
     )
     install_page_handlers(app)
-    app.include_router(static_router)
     app.include_router(account_endpoints.router)
     app.include_router(account_pages.router)
     app.include_router(wallet_endpoints.router)

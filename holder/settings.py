@@ -13,6 +13,8 @@ class HolderSettings(ServiceSettings):
     # An opened offer waits this long for the learner to accept it.
     pending_offer_ttl_seconds: int = 900
     display_name: str = "credstack wallet"
+    # Seed one demo learner into an empty development wallet (its login in the data dir).
+    seed_demo: bool = True
 
     # Password guessing, per e-mail address (with an account or not): after this many failed
     # logins in a row the address is locked for login_lockout_seconds, twice as long after

@@ -2,7 +2,9 @@
 
 from typing import Literal
 
-from shared.settings import ServiceSettings
+from pydantic import Field
+
+from shared.settings import ServiceSettings, public_url_of
 
 
 class IssuerSettings(ServiceSettings):
@@ -23,5 +25,6 @@ class IssuerSettings(ServiceSettings):
     # Seed a demo organisation and two micro-credentials into an empty development node.
     seed_demo: bool = True
     display_name: str = "credstack issuer"
-    # Where "open in wallet" links point: our wallet's receive page.
-    wallet_url: str = "http://localhost:8002"
+    # Where "open in wallet" links point: our wallet's receive page. It follows the wallet's
+    # own setting (HOLDER_PUBLIC_BASE_URL, else HOLDER_PORT), so one setting moves every link.
+    wallet_url: str = Field(default_factory=lambda: public_url_of("holder"))

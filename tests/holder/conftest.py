@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,8 +90,8 @@ class RunningWallet:
     def kek(self) -> bytes:
         return self.runtime.key_encryption_key
 
-    def session(self) -> AsyncIterator[AsyncSession]:
-        """``async for session in wallet.session():`` one committed unit of work."""
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """``async with wallet.session() as session:`` one committed unit of work."""
         return session_scope(self.runtime.sessions)
 
     def accounts(self, session: AsyncSession) -> Accounts:
@@ -126,7 +126,7 @@ class RunningWallet:
     ) -> SignedInLearner:
         """A new learner, signed up and logged in through the accounts service."""
         email = email or f"learner{next(_numbers)}@example.org"
-        async for session in self.session():
+        async with self.session() as session:
             accounts = self.accounts(session)
             learner = await accounts.sign_up(SignUp(email, password, display_name, language))
             token = await accounts.open_session(learner)
@@ -134,7 +134,7 @@ class RunningWallet:
         return await self.signed_in(learner_id, email, password, did, token)
 
     async def log_in(self, email: str, password: str = PASSWORD) -> SignedInLearner:
-        async for session in self.session():
+        async with self.session() as session:
             learner, token = await self.logins(session).log_in(email, password)
             learner_id, did = learner.id, learner.did
         return await self.signed_in(learner_id, email, password, did, token)
@@ -176,7 +176,7 @@ class RunningWallet:
         the summary is made by holder.wallet.summary unless given."""
         if summary is None:
             summary = summarize(document, format_name, holder_did=learner.did)
-        async for session in self.session():
+        async with self.session() as session:
             store = CredentialStore(session, await self.learner(session, learner), self.kek)
             record = await store.add(
                 format_name=format_name,
@@ -190,7 +190,7 @@ class RunningWallet:
         return credential_id
 
     async def private_key(self, learner: SignedInLearner) -> PrivateKey:
-        async for session in self.session():
+        async with self.session() as session:
             accounts = self.accounts(session)
             key = await accounts.holder_signing_key(await self.learner(session, learner))
         return key.key
@@ -199,7 +199,7 @@ class RunningWallet:
 @pytest.fixture
 def wallet_settings_for(data_dir: Path) -> Callable[..., HolderSettings]:
     def make(database_url: str, **overrides: Any) -> HolderSettings:
-        values = {"public_base_url": BASE_URL, **overrides}
+        values = {"public_base_url": BASE_URL, "seed_demo": False, **overrides}
         return HolderSettings(data_dir=data_dir, database_url=database_url, **values)
 
     return make

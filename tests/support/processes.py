@@ -71,6 +71,13 @@ class Service:
     base_url: str
     data_dir: Path
     log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def stop(self) -> None:
+        """Stop the service before its block ends (a university that went away)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], service: Service) -> None:
@@ -98,6 +105,7 @@ def serving(name: str, tmp_path: Path, port: int, **env: str) -> Iterator[Servic
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    service.process = process
     try:
         _wait_until_healthy(process, service)
         yield service

@@ -16,9 +16,8 @@ from shared.credentials.microcredential.validation import load_award
 from shared.crypto.didkit_bridge import key_to_did_key
 from shared.crypto.keys import SigningKey, generate_key
 
-# The 1EdTech schemas live in shared/vectors beside the repository (CI clones it that way).
-REPO_ROOT = Path(__file__).resolve().parents[3]
-OB3_VECTORS = REPO_ROOT.parent / "shared" / "vectors" / "ob3"
+# The 1EdTech schemas are vendored under tests/vectors/ob3 (SOURCE.md there says from where).
+OB3_VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "ob3"
 OB3_SCHEMA_VC11 = OB3_VECTORS / "ob_v3p0_achievementcredential_schema.vc1.1.2024-01-26.json"
 
 ISSUER_DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
