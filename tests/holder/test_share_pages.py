@@ -173,3 +173,25 @@ async def test_a_qr_photo_or_a_pasted_link_opens_the_request(
     assert bad.status_code == 400
     assert "not supported yet" in bad.text
     assert verifier.all_responses() == []
+
+
+@pytest.mark.parametrize(("multiple", "offers_nothing"), [(True, False), (False, True)])
+async def test_an_optional_choice_offers_share_nothing_only_where_it_is_a_choice_of_one(
+    wallet: RunningWallet,
+    verifier: VerifierDouble,
+    issuer: SigningKey,
+    multiple: bool,
+    offers_nothing: bool,
+) -> None:
+    """With checkboxes (a query that takes several), ticking none already shares nothing: an
+    extra "Share nothing" box could be ticked beside a card. Radios need it."""
+    learner = await wallet.sign_up()
+    await give(wallet, learner, issuer)
+    query = dcql_for("ldp_vc", "jwt_vc_json")
+    for item in query["credentials"]:
+        item["multiple"] = multiple
+    query["credential_sets"] = [{"options": [["q_ldp_vc"], ["q_jwt_vc_json"]]}]
+    page = await learner.browser.get(await open_link(learner, verifier.dcql_request(query).link))
+    assert page.status_code == 200, page.text
+    assert 'type="checkbox"' in page.text if multiple else 'type="radio"' in page.text
+    assert ("Share nothing for this" in page.text) is offers_nothing
