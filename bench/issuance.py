@@ -101,7 +101,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _wait_until_healthy(base_url: str, process: asyncio.subprocess.Process) -> None:
+async def _wait_until_healthy(
+    base_url: str, process: asyncio.subprocess.Process, name: str = "issuer"
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline and process.returncode is None:
@@ -111,7 +113,7 @@ async def _wait_until_healthy(base_url: str, process: asyncio.subprocess.Process
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.25)
-    raise SystemExit("the issuer did not start; see issuer.log in the bench directory")
+    raise SystemExit(f"the {name} did not start; see {name}.log in the bench directory")
 
 
 async def make_offers(settings: IssuerSettings, count: int) -> tuple[list[str], Award]:
@@ -263,14 +265,18 @@ async def main(args: argparse.Namespace) -> None:
     report(runs, raw, args)
 
 
-def report(runs: list[Run], raw: dict[str, tuple[float, float]], args: argparse.Namespace) -> None:
-    backend = "PostgreSQL" if args.database_url else "SQLite"
+def conditions(service: str, database_url: str | None) -> str:
+    """What the figures were measured on, for the first line of a report."""
+    backend = "PostgreSQL" if database_url else "SQLite"
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(
-        f"credstack issuer, one uvicorn process, {backend}, loopback; {os.cpu_count()} CPUs "
-        f"(load average at the end {load}: other work on the machine skews the figures); "
-        f"{args.flows} flows per run"
+    return (
+        f"credstack {service}, one uvicorn process, {backend}, loopback; {os.cpu_count()} CPUs "
+        f"(load average at the end {load}: other work on the machine skews the figures)"
     )
+
+
+def report(runs: list[Run], raw: dict[str, tuple[float, float]], args: argparse.Namespace) -> None:
+    print(f"{conditions('issuer', args.database_url)}; {args.flows} flows per run")
     print("\nComplete pre-authorized flows (offer, metadata x2, token, nonce, proof, credential):")
     print(f"  {'configuration':<30} {'wallets':>7} {'flows/s':>8} {'p50 ms':>7} {'p95 ms':>7}")
     for run in runs:

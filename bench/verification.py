@@ -1,0 +1,387 @@
+"""How many OpenID4VP presentations per second one verifier process checks, next to how fast
+the same libraries verify the same presentation in this process.
+
+    .venv/bin/python bench/verification.py [--presentations 40] [--clients 4] [--database-url URL]
+
+Starts ``credstack serve issuer`` and ``credstack serve verifier`` (uvicorn, development mode,
+loopback, fresh data directories; the verifier's trust list names the issuer's DID). One
+holder key receives real credentials from the issuer over OpenID4VCI, five in each format.
+Then, for ldp_vc and jwt_vc_json, with 1 and with 5 credentials in the presentation: N
+presentation requests (N/5 with 5 credentials, so that every row verifies as many
+credentials) are made through the employer API, their request objects fetched and as many
+presentations signed with the holder key (set-up, not timed); the timed part is posting
+them to the response endpoint (direct_post), one after the other and from several clients at
+once. Afterwards every request must read "verified" (anything else stops the bench). One
+presentation per row is posted before timing, so the issuer's status list is already in the
+verifier's cache and didkit has made its first call.
+
+The raw rate verifies the very same presentation in this process with the same libraries
+(shared.credentials.formats: didkit for ldp_vc, jose for jwt_vc_json): the presentation's
+signature and then each embedded credential's, one after the other and all at once with
+asyncio.gather. It leaves out what only the service does (HTTP, the form, the database, the
+status list, trust list and constraint checks), so the ratio says how much of the cost is
+the service's own. Everything runs on this machine: the clients, the issuer and this
+process compete with the verifier for the same cores.
+
+BENCH_PROFILE_VERIFIER=/tmp/profile.txt runs the verifier under ``py-spy record`` (install
+py-spy into the virtualenv first); docs/performance.md says what the figures showed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from issuance import (
+    _free_port,
+    _ok,
+    _one_by_one,
+    _wait_until_healthy,
+    conditions,
+    flow,
+    holder_key,
+    issuer_process,
+    make_offers,
+)
+
+from issuer.oid4vci.configurations import FORMAT_OF
+from shared.credentials.formats import get_format
+from shared.credentials.formats.vcdm import issuer_id
+from shared.credentials.microcredential.i18n import LocalizedText
+from shared.crypto.jose import unverified_claims
+from shared.crypto.keys import SigningKey
+from shared.did.resolver import DIDResolver
+from verifier.requests.queries import query_id
+from verifier.trust.document import merge_into_file
+from verifier.trust.entries import TrustedIssuer
+
+RAW_SECONDS = 2.0
+FORMATS = ("ldp_vc", "jwt_vc_json")
+CREDENTIAL_COUNTS = (1, 5)
+CONFIGURATION_OF = {fmt: configuration for configuration, fmt in FORMAT_OF.items()}
+VP_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
+@dataclass(frozen=True)
+class Run:
+    format: str
+    credentials: int
+    clients: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(0, int(len(ordered) * fraction + 0.5) - 1)] * 1000
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A request as the wallet read it, and the answer signed for it."""
+
+    request_id: str
+    state: str
+    response_uri: str
+    vp_token: dict[str, list[Any]]
+
+    @property
+    def form(self) -> bytes:
+        """The direct_post body. Encoded in the set-up: urlencoding a 60 KB token costs the
+        client several milliseconds of the CPU the verifier shares."""
+        return urlencode({"vp_token": json.dumps(self.vp_token), "state": self.state}).encode()
+
+
+@dataclass
+class Verifier:
+    base_url: str
+    auth: dict[str, str]
+
+
+@asynccontextmanager
+async def verifier_process(
+    data_dir: Path, trust_list: Path, database_url: str | None
+) -> AsyncIterator[Verifier]:
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    prefixes = ("CREDSTACK_", "ISSUER_", "HOLDER_", "VERIFIER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env |= {
+        "CREDSTACK_DATA_DIR": str(data_dir),
+        "CREDSTACK_ENV": "development",
+        "VERIFIER_PUBLIC_BASE_URL": base_url,
+        "VERIFIER_TRUST_LIST_SOURCE": str(trust_list),
+    }
+    if database_url:
+        env["VERIFIER_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "credstack", "serve", "verifier", "--port", str(port)]
+    if profile := os.environ.get("BENCH_PROFILE_VERIFIER"):
+        # py-spy (pip install py-spy; not a dependency) samples the verifier for the whole run,
+        # written as collapsed stacks (one line per stack, flamegraph.pl's input).
+        py_spy = str(Path(sys.executable).parent / "py-spy")
+        command = [py_spy, "record", "--format", "raw", "-o", profile, "--", *command]
+    log_path = data_dir.parent / "verifier.log"
+    with log_path.open("w") as log:
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        await _wait_until_healthy(base_url, process, name="verifier")
+        token = (data_dir / "verifier-employer-token").read_text().strip()
+        yield Verifier(base_url, {"Authorization": f"Bearer {token}"})
+    finally:
+        if process.returncode is None:
+            # SIGINT to the group: uvicorn shuts down, and py-spy (if any) writes its profile.
+            os.killpg(process.pid, signal.SIGINT)
+            await process.wait()
+
+
+async def receive_credentials(
+    issuer_settings: Any, key: SigningKey, per_format: int
+) -> dict[str, list[Any]]:
+    """``per_format`` credentials in each format from the running issuer, all bound to ``key``."""
+    offer_uris, _ = await make_offers(issuer_settings, per_format * len(FORMATS))
+    received: dict[str, list[Any]] = {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for fmt in FORMATS:
+            uris, offer_uris = offer_uris[:per_format], offer_uris[per_format:]
+            received[fmt] = [await flow(http, u, CONFIGURATION_OF[fmt], key) for u in uris]
+    return received
+
+
+def trust(trust_list: Path, credential: dict[str, Any]) -> None:
+    did = issuer_id(credential)
+    assert did is not None, "the issuer's credential names no issuer"
+    merge_into_file(
+        trust_list,
+        TrustedIssuer(
+            did=did,
+            name=LocalizedText.model_validate({"en": "Bench University"}),
+            country="DE",
+            accreditation="Bench accreditation agency",
+        ),
+    )
+
+
+async def prepare(
+    http: httpx.AsyncClient,
+    verifier: Verifier,
+    key: SigningKey,
+    fmt: str,
+    credentials: list[Any],
+    count: int,
+) -> list[Signed]:
+    """``count`` requests made through the API, each answered by a presentation signed for
+    its nonce and client_id, as a wallet would after reading the request object."""
+
+    async def one() -> Signed:
+        made = await http.post(
+            f"{verifier.base_url}/api/v1/requests",
+            headers=verifier.auth,
+            json={"template": "microcredential"},
+        )
+        if made.status_code != 201:
+            raise RuntimeError(f"creating a request: {made.status_code} {made.text}")
+        request = made.json()
+        jar = await http.get(request["request_object_uri"])
+        if jar.status_code != 200:
+            raise RuntimeError(f"request object: {jar.status_code} {jar.text}")
+        claims = unverified_claims(jar.text)
+        document = {
+            "@context": [VP_CONTEXT],
+            "type": ["VerifiablePresentation"],
+            "holder": key.did,
+            "verifiableCredential": credentials,
+        }
+        presentation = await get_format(fmt, DIDResolver()).sign_presentation(
+            document, key, nonce=claims["nonce"], audience=claims["client_id"]
+        )
+        return Signed(
+            request["request_id"],
+            claims["state"],
+            claims["response_uri"],
+            {query_id(fmt): [presentation]},
+        )
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def post_answers(signed: list[Signed], clients: int) -> tuple[float, list[float]]:
+    """Post each answer (direct_post) from ``clients`` clients at once; seconds, latencies."""
+    queue = [(answer.response_uri, answer.form) for answer in signed]
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient(limits=limits, timeout=120, headers=headers) as http:
+
+        async def client() -> None:
+            while queue:
+                response_uri, form = queue.pop()
+                started = time.perf_counter()
+                _ok(await http.post(response_uri, content=form))
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return time.perf_counter() - started, latencies
+
+
+async def require_verified(
+    http: httpx.AsyncClient, verifier: Verifier, signed: list[Signed]
+) -> None:
+    """Every request answered reads "verified"; otherwise the bench measured refusals."""
+    for answer in signed:
+        result = _ok(
+            await http.get(
+                f"{verifier.base_url}/api/v1/requests/{answer.request_id}", headers=verifier.auth
+            )
+        )
+        if result["status"] != "verified":
+            failed = [c for c in result["checks"] if c["outcome"] != "passed"]
+            raise SystemExit(f"a presentation was not verified ({result['status']}): {failed}")
+
+
+async def raw_rates(fmt: str, sample: Signed, count: int) -> tuple[float, float]:
+    """(sequential, asyncio.gather) verifications per second of the sample presentation: its
+    signature, then each embedded credential's, as the verifier does them."""
+    credential_format = get_format(fmt, DIDResolver())
+    presentation = sample.vp_token[query_id(fmt)][0]
+    binding = _binding(fmt, presentation)
+
+    async def verify() -> None:
+        result = await credential_format.verify_presentation(presentation, **binding)
+        result.raise_for_problems()
+        for credential in result.document["verifiableCredential"]:
+            (await credential_format.verify_credential(credential)).raise_for_problems()
+
+    sequential = await _steady_rate(count, lambda: _one_by_one(verify, count))
+    gathered = await _steady_rate(count, lambda: asyncio.gather(*(verify() for _ in range(count))))
+    return sequential, gathered
+
+
+async def _steady_rate(count: int, batch: Callable[[], Awaitable[Any]]) -> float:
+    """Batches of ``count`` until RAW_SECONDS have passed: 40 JWT checks take a few tens of
+    milliseconds, too short a sample on a machine others share."""
+    done, started = 0, time.perf_counter()
+    while not done or time.perf_counter() - started < RAW_SECONDS:
+        await batch()
+        done += count
+    return done / (time.perf_counter() - started)
+
+
+def _binding(fmt: str, presentation: Any) -> dict[str, str]:
+    if fmt == "jwt_vc_json":
+        claims = unverified_claims(presentation)
+        return {"nonce": claims["nonce"], "audience": claims["aud"]}
+    proof = presentation["proof"]
+    return {"nonce": proof["challenge"], "audience": proof["domain"]}
+
+
+async def bench_row(
+    http: httpx.AsyncClient,
+    verifier: Verifier,
+    key: SigningKey,
+    fmt: str,
+    credentials: list[Any],
+    args: argparse.Namespace,
+) -> tuple[list[Run], tuple[float, float]]:
+    # The same number of credentials in every row: a fifth as many 5-credential presentations.
+    n = max(4, args.presentations // len(credentials))
+    signed = await prepare(http, verifier, key, fmt, credentials, 2 * n + 1)
+    warm_up, sequential, concurrent = signed[:1], signed[1 : n + 1], signed[n + 1 :]
+    await post_answers(warm_up, 1)
+    runs = []
+    for batch, clients in ((sequential, 1), (concurrent, args.clients)):
+        seconds, latencies = await post_answers(batch, clients)
+        runs.append(Run(fmt, len(credentials), clients, seconds, latencies))
+    await require_verified(http, verifier, signed)
+    return runs, await raw_rates(fmt, warm_up[0], n)
+
+
+async def main(args: argparse.Namespace) -> None:
+    key = holder_key()
+    runs: list[Run] = []
+    raw: dict[tuple[str, int], tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="credstack-bench-") as tmp:
+        issuer_dir, verifier_dir = Path(tmp) / "issuer" / "data", Path(tmp) / "verifier" / "data"
+        for directory in (issuer_dir, verifier_dir):
+            directory.mkdir(parents=True)
+        async with issuer_process(issuer_dir, None) as issuer_settings:
+            received = await receive_credentials(issuer_settings, key, max(CREDENTIAL_COUNTS))
+            trust_list = Path(tmp) / "trust-list.json"
+            trust(trust_list, received["ldp_vc"][0])
+            async with (
+                verifier_process(verifier_dir, trust_list, args.database_url) as verifier,
+                httpx.AsyncClient(timeout=120) as http,
+            ):
+                for fmt in FORMATS:
+                    for count in CREDENTIAL_COUNTS:
+                        row_runs, raw[fmt, count] = await bench_row(
+                            http, verifier, key, fmt, received[fmt][:count], args
+                        )
+                        runs += row_runs
+    report(runs, raw, args)
+
+
+def report(
+    runs: list[Run], raw: dict[tuple[str, int], tuple[float, float]], args: argparse.Namespace
+) -> None:
+    print(
+        f"{conditions('verifier', args.database_url)}; {args.presentations} presentations "
+        "per run (a fifth as many with 5 credentials)"
+    )
+    print(
+        "\nPresentations verified per second: the verifier (POST /oid4vp/response) and the raw "
+        "rate\n(presentation + each credential's signature in this process; sequential for "
+        "1 client, else asyncio.gather)."
+    )
+    header = (
+        f"  {'format':<12} {'creds':>5} {'clients':>7} {'verifier/s':>10} {'raw/s':>7} "
+        f"{'ratio':>6} {'p50 ms':>7} {'p95 ms':>7}"
+    )
+    print(header)
+    for run in runs:
+        sequential, gathered = raw[run.format, run.credentials]
+        reference = sequential if run.clients == 1 else gathered
+        print(
+            f"  {run.format:<12} {run.credentials:>5} {run.clients:>7} {run.rate:>10.1f} "
+            f"{reference:>7.1f} {run.rate / reference:>6.2f} {run.percentile(0.5):>7.1f} "
+            f"{run.percentile(0.95):>7.1f}"
+        )
+    print("\nGoal: ratio >= 0.8 (the service adds at most a quarter to the libraries' own cost).")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--presentations",
+        type=int,
+        default=40,
+        help="presentations per run with one credential; a fifth as many with five (40)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="clients at once in the concurrent runs (4)"
+    )
+    parser.add_argument("--database-url", help="the verifier's database (default: SQLite file)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
