@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import CredstackError
+from shared.validation_words import sentence
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        problems = "; ".join(_describe(error) for error in exc.errors())
+        problems = " ".join(sentence(error) for error in exc.errors())
         body = {"error": "invalid_request", "error_description": problems}
         return JSONResponse(body, status_code=400, headers={"Cache-Control": "no-store"})
 
@@ -87,11 +88,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-
-
-def _describe(error: dict[str, Any]) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return f"{location}: {error.get('msg', 'invalid')}" if location else str(error.get("msg"))
 
 
 def health_router(service_name: str) -> APIRouter:
