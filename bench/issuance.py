@@ -80,6 +80,9 @@ async def issuer_process(data_dir: Path, database_url: str | None) -> AsyncItera
     env |= {"CREDSTACK_DATA_DIR": str(data_dir), "ISSUER_PUBLIC_BASE_URL": settings.base_url}
     if database_url:
         env["ISSUER_DATABASE_URL"] = database_url
+    # Every simulated wallet comes from this machine's address: the per-address rate limits
+    # would measure themselves, not issuance.
+    env["ISSUER_RATE_LIMITS_ENABLED"] = "false"
     log_path = data_dir.parent / "issuer.log"
     with log_path.open("w") as log:
         process = await asyncio.create_subprocess_exec(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.crypto.key_record import KeyRecordMixin
 from shared.db import new_metadata
+from shared.rate_limits import RATE_LIMIT_COUNTERS_TABLE, RateLimitCounterMixin
 
 Json = dict[str, Any]
 LEARNER_FK = "learners.id"
@@ -114,3 +115,9 @@ class ActivityEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[Json] = mapped_column(JSON, default=dict)
+
+
+class RateLimitCounter(RateLimitCounterMixin, Base):
+    """Sign-ups counted per client address (hashed)."""
+
+    __tablename__ = RATE_LIMIT_COUNTERS_TABLE

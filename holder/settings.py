@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from shared.rate_limits import Limit, LimitSetting
 from shared.settings import ServiceSettings
 
 
@@ -24,3 +25,7 @@ class HolderSettings(ServiceSettings):
     login_lockout_seconds: int = Field(default=30, ge=1)
     login_lockout_max_seconds: int = Field(default=15 * 60, ge=1)
     login_failures_kept_seconds: int = Field(default=24 * 3600, ge=1)
+
+    # New accounts per client address (counted in the database across replicas; 429 and
+    # Retry-After beyond it; RATE_LIMITS_ENABLED=false turns it off). "10/hour", "3/minute".
+    rate_limit_signup_per_address: LimitSetting = Limit(10, 3600)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.crypto.key_record import KeyRecordMixin
 from shared.db import new_metadata
+from shared.rate_limits import RATE_LIMIT_COUNTERS_TABLE, RateLimitCounterMixin
 
 Json = dict[str, Any]
 
@@ -244,3 +245,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200), index=True)
     details: Mapped[Json] = mapped_column(JSON, default=dict)
+
+
+class RateLimitCounter(RateLimitCounterMixin, Base):
+    """Requests counted per client address (hashed) or offer, for the protocol endpoints."""
+
+    __tablename__ = RATE_LIMIT_COUNTERS_TABLE

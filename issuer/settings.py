@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.rate_limits import Limit, LimitSetting
 from shared.settings import ServiceSettings, public_url_of
 
 
@@ -28,3 +29,12 @@ class IssuerSettings(ServiceSettings):
     # Where "open in wallet" links point: our wallet's receive page. It follows the wallet's
     # own setting (HOLDER_PUBLIC_BASE_URL, else HOLDER_PORT), so one setting moves every link.
     wallet_url: str = Field(default_factory=lambda: public_url_of("holder"))
+
+    # Rate limits of the protocol endpoints, counted in the database across replicas
+    # (429 and Retry-After beyond them; RATE_LIMITS_ENABLED=false turns all of them off).
+    # Written as "30/minute", "10/hour", "5/10 seconds". One wallet needs a token, a nonce
+    # and a credential or two per offer; these leave room for a campus behind one address.
+    rate_limit_token_per_address: LimitSetting = Limit(30, 60)
+    rate_limit_token_per_offer: LimitSetting = Limit(10, 60)
+    rate_limit_nonce_per_address: LimitSetting = Limit(60, 60)
+    rate_limit_credential_per_address: LimitSetting = Limit(30, 60)

@@ -7,6 +7,8 @@ into JSON or HTML; nothing here knows about FastAPI.
 
 from __future__ import annotations
 
+import math
+
 
 class CredstackError(Exception):
     """Base of every error credstack raises on purpose."""
@@ -31,6 +33,30 @@ class CredstackError(Exception):
     def headers(self) -> dict[str, str]:
         """HTTP headers the answer must carry (``Retry-After``, say); the web layer adds them."""
         return {}
+
+
+class RetryLater(CredstackError):
+    """Refused for now (429, too many requests or attempts); ``Retry-After`` says in how
+    many seconds to try again."""
+
+    status_code = 429
+
+    def __init__(self, description: str, retry_after_seconds: int) -> None:
+        super().__init__(description)
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+def duration_in_words(seconds: int) -> str:
+    """``"40 seconds"``, ``"2 minutes"``, ``"1 hour"``: a wait, rounded up, for a sentence."""
+    for unit, length in (("hour", 3600), ("minute", 60)):
+        if seconds >= length:
+            count = math.ceil(seconds / length)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 class ConfigurationError(CredstackError):

@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     tls_terminated_by_proxy: bool = False
     host: str = "127.0.0.1"
     port: int | None = None
+    # Rate limits per client address (shared.rate_limits); off only for a closed test bed.
+    rate_limits_enabled: bool = True
+    # How many reverse proxies in front append the client's address to X-Forwarded-For
+    # (0: clients connect directly, and the header, which anyone can write, is ignored).
+    trusted_proxies: int = Field(default=0, ge=0)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -62,7 +67,12 @@ class ServiceSettings(BaseSettings):
             env_prefix=prefix, populate_by_name=True, extra="ignore"
         )
         fields = cls.model_fields
-        for name in ("data_dir", "key_encryption_key", "tls_terminated_by_proxy"):
+        for name in (
+            "data_dir",
+            "key_encryption_key",
+            "tls_terminated_by_proxy",
+            "trusted_proxies",
+        ):
             fields[name] = copy(fields[name])
             fields[name].validation_alias = _node_wide(name.upper(), prefix)
         fields["environment"] = copy(fields["environment"])

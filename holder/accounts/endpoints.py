@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from holder.accounts.limits import SIGNUP_LIMITS
 from holder.accounts.schemas import LogInIn, MeOut, SessionOut, SignUpIn
 from holder.deps import (
     LearnerDep,
@@ -20,7 +21,12 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("/accounts", status_code=201)
+@router.post(
+    "/accounts",
+    status_code=201,
+    dependencies=SIGNUP_LIMITS,
+    responses={429: {"description": "Too many sign-ups from this address; see Retry-After."}},
+)
 async def sign_up(
     body: SignUpIn, session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> MeOut:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from holder.accounts.limits import SIGNUP_LIMITS
 from holder.accounts.service import SignUp
 from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts, logins
 from holder.pages.common import (
@@ -66,7 +67,7 @@ async def signup_page(request: Request) -> Response:
     return render(request, "accounts/signup.html", {"languages": LANGUAGES, "form": {}})
 
 
-@router.post("/signup")
+@router.post("/signup", dependencies=SIGNUP_LIMITS)
 async def signup(
     request: Request,
     _csrf: CsrfDep,

@@ -24,14 +24,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from holder.models import LoginFailures
 from holder.settings import HolderSettings
 from shared.clock import as_utc, utcnow
-from shared.db import session_scope
-from shared.errors import CredstackError
+from shared.db import insert_or_on_conflict, session_scope
+from shared.errors import RetryLater, duration_in_words
 from shared.tokens import keyed_digest, purpose_key
 
 Clock = Callable[[], datetime]
@@ -41,28 +40,16 @@ _NAME_KEY_LABEL = b"credstack/holder/login-name-key/v1"
 _MAX_DOUBLINGS = 32
 
 
-class TooManyAttempts(CredstackError):
+class TooManyAttempts(RetryLater):
     """The login name is locked after too many failed attempts."""
 
     code = "too_many_attempts"
-    status_code = 429
 
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
-            f"Too many failed attempts; try again in {_in_words(retry_after_seconds)}."
+            f"Too many failed attempts; try again in {duration_in_words(retry_after_seconds)}.",
+            retry_after_seconds,
         )
-        self.retry_after_seconds = retry_after_seconds
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_seconds)}
-
-
-def _in_words(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'' if seconds == 1 else 's'}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 class LoginThrottle:
@@ -105,9 +92,8 @@ class LoginThrottle:
             delete(LoginFailures).where(LoginFailures.last_attempt_at < now - kept)
         )
         # One statement inserts or increments, so that parallel attempts each count.
-        insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
         counted = await session.scalar(
-            insert(LoginFailures)
+            insert_or_on_conflict(session, LoginFailures)
             .values(name_hash=name_hash, failures=1, last_attempt_at=now)
             .on_conflict_do_update(
                 index_elements=[LoginFailures.name_hash],

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from issuer.awards.offers import Offers
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
+from issuer.oid4vci.limits import CREDENTIAL_LIMITS, NONCE_LIMITS, TOKEN_LIMITS
 from issuer.oid4vci.metadata import (
     CREDENTIAL_PATH,
     NONCE_PATH,
@@ -34,6 +35,9 @@ from shared.credentials.microcredential.i18n import LocalizedText
 router = APIRouter(tags=["OpenID4VCI"])
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many requests; see Retry-After (seconds)."}
+}
 Authorization = Annotated[str | None, Header()]
 
 
@@ -68,7 +72,9 @@ async def credential_offer(
     return _no_store(offers.offer_object(offer))
 
 
-@router.post(TOKEN_PATH, response_model=TokenResponse)
+@router.post(
+    TOKEN_PATH, response_model=TokenResponse, dependencies=TOKEN_LIMITS, responses=RATE_LIMITED
+)
 async def token(
     session: SessionDep,
     settings: SettingsDep,
@@ -84,13 +90,20 @@ async def token(
     return _no_store(response.model_dump())
 
 
-@router.post(NONCE_PATH, response_model=NonceResponse)
+@router.post(
+    NONCE_PATH, response_model=NonceResponse, dependencies=NONCE_LIMITS, responses=RATE_LIMITED
+)
 async def nonce(session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """A fresh c_nonce for a key proof: single use, short-lived."""
     return _no_store((await Nonces(session, settings).issue()).model_dump())
 
 
-@router.post(CREDENTIAL_PATH, response_model=CredentialResponse | Draft13CredentialResponse)
+@router.post(
+    CREDENTIAL_PATH,
+    response_model=CredentialResponse | Draft13CredentialResponse,
+    dependencies=CREDENTIAL_LIMITS,
+    responses=RATE_LIMITED,
+)
 async def credential(
     request: Request,
     session: SessionDep,

@@ -25,6 +25,7 @@ from issuer.app import create_app
 from issuer.models import CredentialOffer, IssuedCredential
 from issuer.oid4vci import repository
 from issuer.oid4vci.configurations import ALL, FORMAT_OF, JWT_VC_JSON, LDP_VC
+from issuer.settings import IssuerSettings
 from shared.clock import utcnow
 from tests.issuer.conftest import BASE_URL, RunningIssuer
 from tests.issuer.test_oid4vci import Wallet, did_key_signer, error_of, make_offer, wallet
@@ -54,6 +55,26 @@ async def second_replica(issuer: RunningIssuer) -> AsyncIterator[RunningIssuer]:
 def parties(replicas: int) -> int:
     """How many of a burst spread over ``replicas`` to hold until all have read."""
     return min(BURST, PARTIES_PER_ENGINE * replicas)
+
+
+@pytest.fixture
+def issuer_settings_for(
+    issuer_settings_for: Callable[..., IssuerSettings],
+) -> Callable[..., IssuerSettings]:
+    """Rate limits well above a burst: these tests are about the limits behind them (the
+    tx_code attempts, one credential per configuration), which must hold on their own."""
+
+    def make(database_url: str, **overrides: Any) -> IssuerSettings:
+        return issuer_settings_for(
+            database_url,
+            rate_limit_token_per_address="1000/minute",
+            rate_limit_token_per_offer="1000/minute",
+            rate_limit_nonce_per_address="1000/minute",
+            rate_limit_credential_per_address="1000/minute",
+            **overrides,
+        )
+
+    return make
 
 
 def wrong_pin(right: str) -> str:
