@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from shared.rate_limits import Limit, LimitSetting
+from shared.rate_limit_settings import Limit, LimitSetting
 from shared.settings import ServiceSettings
 
 

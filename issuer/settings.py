@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.rate_limits import Limit, LimitSetting
+from shared.rate_limit_settings import Limit, LimitSetting
 from shared.settings import ServiceSettings, public_url_of
 
 

@@ -25,7 +25,8 @@ from issuer.admin.tokens import DEV_TOKEN_FILE
 from issuer.app import create_app
 from issuer.models import RateLimitCounter
 from issuer.settings import IssuerSettings
-from shared.rate_limits import Limit, RateLimited, RateLimiter
+from shared.rate_limit_settings import Limit
+from shared.rate_limits import RateLimited, RateLimiter
 from tests.issuer.conftest import BASE_URL, RunningIssuer
 from tests.issuer.test_oid4vci import Wallet, did_key_signer, error_of, make_offer
 from tests.support.apps import serving
