@@ -1,6 +1,6 @@
 """The wallet's OpenID4VCI client: pre-authorized code flow, 1.0 and draft 13.
 
-Steps (OpenID4VCI 1.0; spec notes in ../shared/spec/oid4vci.md):
+Steps (OpenID4VCI 1.0; the journey in docs/journeys.md):
 
 1. ``discover``: the issuer's metadata from ``/.well-known/openid-credential-issuer`` (1.0
    inserts it after the host, draft 13 appends it to the identifier: both are tried, 1.0

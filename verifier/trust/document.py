@@ -9,14 +9,13 @@ it had.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from shared.errors import InvalidInput
+from shared.private_files import write_private_file
 from verifier.trust.entries import TrustedIssuer
 from verifier.trust.schemas import TrustEntry, TrustListDocument
 
@@ -107,14 +106,7 @@ def merge_into_file(path: Path, issuer: TrustedIssuer) -> None:
         merged.append(issuer)
     text = json.dumps(document_of(merged), indent=2, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private_file(path, text)
 
 
 def _check_entry(item: Any, where: str) -> TrustEntry:

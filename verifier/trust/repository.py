@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.credentials.microcredential.i18n import LocalizedText
+from shared.db import insert_or_on_conflict
 from verifier.models import TrustedIssuerRow, TrustListLoad
 from verifier.trust.entries import TrustedIssuer
 
@@ -69,7 +69,7 @@ class TrustList:
             last = await self._session.scalar(select(func.max(TrustedIssuerRow.position)))
             position = existing if existing is not None else (last or 0) + 1
         values["position"] = position
-        insert = _insert_for(self._session)(TrustedIssuerRow).values(**values)
+        insert = insert_or_on_conflict(self._session, TrustedIssuerRow).values(**values)
         await self._session.execute(
             insert.on_conflict_do_update(
                 index_elements=[TrustedIssuerRow.did],
@@ -100,10 +100,3 @@ class TrustList:
         load = TrustListLoad(source=source, digest=digest, entries=entries, loaded_at=now)
         self._session.add(load)
         await self._session.flush()
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT on both of our databases."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import insert_or_on_conflict
 from verifier.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 PENDING = "pending"
@@ -81,9 +81,8 @@ async def enabled_endpoints(
 async def add_delivery(session: AsyncSession, values: dict[str, object]) -> None:
     """Insert one delivery unless this request already has one for this endpoint: a result
     announced twice is still delivered once."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(
-        insert(WebhookDelivery)
+        insert_or_on_conflict(session, WebhookDelivery)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["request_id", "endpoint_id"])
     )
