@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from shared.credentials.microcredential.catalogue import demo_catalogue
-from tests.support.processes import clean_environment, credstack_command, free_port, read_until
+from tests.support.processes import clean_environment, credstack_command, credstack_up, free_port
 
 OFFER_LINK = re.compile(r"^openid-credential-offer://\?credential_offer_uri=[^&]+$")
 
@@ -47,21 +46,10 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     ports = {name: free_port() for name in ("ISSUER", "HOLDER", "VERIFIER")}
     data_dir = tmp / "data"
     up_env = clean_environment(data_dir, **{f"{k}_PORT": str(v) for k, v in ports.items()})
-    with subprocess.Popen(
-        credstack_command("up"),
-        env=up_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        try:
-            read_until(process, "Press Ctrl-C to stop", timeout=90)
-            url = f"http://127.0.0.1:{ports['ISSUER']}"
-            # The CLI is told only where the node is; its token comes from the data directory.
-            yield Node(url, clean_environment(data_dir, CREDSTACK_ISSUER_URL=url), data_dir)
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
+    with credstack_up(up_env, timeout=90):
+        url = f"http://127.0.0.1:{ports['ISSUER']}"
+        # The CLI is told only where the node is; its token comes from the data directory.
+        yield Node(url, clean_environment(data_dir, CREDSTACK_ISSUER_URL=url), data_dir)
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> object:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -153,3 +154,30 @@ async def award(issuer: Service, *, tx_code: bool) -> dict[str, Any]:
     assert created.status_code == 201, created.text
     offer: dict[str, Any] = created.json()
     return offer
+
+
+@dataclass
+class Up:
+    """A running `credstack up`: what it printed until it was ready; after the block, how it
+    ended."""
+
+    banner: str
+    returncode: int | None = None
+    output: str = ""
+
+
+@contextmanager
+def credstack_up(env: dict[str, str], timeout: float = 120) -> Iterator[Up]:
+    """`credstack up` until it prints where to click; stopped with Ctrl-C (SIGINT) after."""
+    with subprocess.Popen(
+        credstack_command("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:  # fmt: skip
+        up = Up("")
+        try:
+            up.banner = read_until(process, "Press Ctrl-C to stop", timeout=timeout)
+            yield up
+        finally:
+            process.send_signal(signal.SIGINT)
+            up.output, _ = process.communicate(timeout=60)
+            up.returncode = process.returncode
