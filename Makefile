@@ -24,6 +24,12 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
+## bench: issuance, ours against the independent OpenID4VCI issuer with the same client, side
+## by side (SQLite; PostgreSQL too when CREDSTACK_BENCH_POSTGRES_URL names an admin URL)
+bench: $(VENV)/.installed-test
+	test -d tests/interop/node_modules/@openid4vc || (cd tests/interop && npm ci --no-audit --no-fund)
+	$(BIN)/python bench/issuance_vs_peer.py
+
 $(VENV)/.created:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "credstack needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,7 +53,7 @@ from shared.did.key import did_key_from_jwk, did_key_verification_method_id
 from shared.did.resolver import DIDResolver
 from shared.runtime import open_runtime
 
-START_TIMEOUT = 90.0
+START_TIMEOUT = 300.0  # workers start slowly on a loaded machine
 WARM_UP_FLOWS = 20
 PROOF_TYP = "openid4vci-proof+jwt"
 
@@ -71,7 +72,9 @@ class Run:
 
 
 @asynccontextmanager
-async def issuer_process(data_dir: Path, database_url: str | None) -> AsyncIterator[IssuerSettings]:
+async def issuer_process(
+    data_dir: Path, database_url: str | None, workers: int | None = None
+) -> AsyncIterator[IssuerSettings]:
     port = _free_port()
     settings = IssuerSettings(
         data_dir=data_dir, database_url=database_url, public_base_url=f"http://127.0.0.1:{port}"
@@ -80,21 +83,30 @@ async def issuer_process(data_dir: Path, database_url: str | None) -> AsyncItera
     env |= {"CREDSTACK_DATA_DIR": str(data_dir), "ISSUER_PUBLIC_BASE_URL": settings.base_url}
     if database_url:
         env["ISSUER_DATABASE_URL"] = database_url
+    if workers is not None:  # else the service's default: one per core
+        env["ISSUER_WORKERS"] = str(workers)
     # Every simulated wallet comes from this machine's address: the per-address rate limits
     # would measure themselves, not issuance.
     env["ISSUER_RATE_LIMITS_ENABLED"] = "false"
+    command = [sys.executable, "-m", "credstack", "serve", "issuer", "--port", str(port)]
+    if profile := os.environ.get("BENCH_PROFILE_ISSUER"):
+        # py-spy (pip install py-spy; not a dependency) samples the issuer and its workers for
+        # the whole run, as collapsed stacks (one line per stack, flamegraph.pl's input).
+        py_spy = str(Path(sys.executable).parent / "py-spy")
+        command = [py_spy, "record", "--subprocesses", "--format", "raw", "-o", profile, "--",
+                   *command]  # fmt: skip
     log_path = data_dir.parent / "issuer.log"
     with log_path.open("w") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "credstack", "serve", "issuer", "--port", str(port),
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            *command, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         await _wait_until_healthy(settings.base_url, process)
         yield settings
     finally:
         if process.returncode is None:
-            process.terminate()
+            # SIGINT: py-spy writes its profile and stops the issuer with it.
+            process.send_signal(signal.SIGINT if profile else signal.SIGTERM)
             await process.wait()
 
 
@@ -268,12 +280,14 @@ async def main(args: argparse.Namespace) -> None:
     report(runs, raw, args)
 
 
-def conditions(service: str, database_url: str | None) -> str:
+def conditions(
+    service: str, database_url: str | None, processes: str = "one uvicorn process"
+) -> str:
     """What the figures were measured on, for the first line of a report."""
     backend = "PostgreSQL" if database_url else "SQLite"
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
-        f"credstack {service}, one uvicorn process, {backend}, loopback; {os.cpu_count()} CPUs "
+        f"credstack {service}, {processes}, {backend}, loopback; {os.cpu_count()} CPUs "
         f"(load average at the end {load}: other work on the machine skews the figures)"
     )
 

@@ -8,15 +8,26 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from credstack.services import SERVICES
 from credstack.supervisor import run_all
+from credstack.worker import SERVICE_VARIABLE, log_format
 from issuer.cli import add_issuer_commands
 from shared.errors import CredstackError
 from shared.settings import new_kek_text
 from verifier.cli import add_verifier_commands
+
+WORKERS_HELP = "worker processes per service (default $CREDSTACK_WORKERS, else one per CPU core)"
+
+
+def _worker_count(text: str) -> int:
+    count = int(text) if text.isdigit() else 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=sorted(SERVICES))
     serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (8001/8002/8003 by default)")
+    serve.add_argument("--workers", type=_worker_count, default=None, help=WORKERS_HELP)
     serve.set_defaults(handler=_serve)
 
     up = commands.add_parser("up", help="run all three services and print where to click")
     up.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    up.add_argument("--workers", type=_worker_count, default=None, help=WORKERS_HELP)
     up.set_defaults(handler=_up)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
@@ -88,16 +101,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     service = SERVICES[args.service]
-    logging.basicConfig(level=logging.INFO, format=f"%(levelname)s {args.service}: %(message)s")
-    settings = service.settings(host=args.host, port=args.port)
+    logging.basicConfig(level=logging.INFO, format=log_format(args.service))
+    settings = service.settings(host=args.host, port=args.port, workers=args.workers)
     # Refuse a production start without a key, or over plain http, before binding.
     settings.load_key_encryption_key()
     settings.check_can_start()
     app = service.create_app(settings)
     # uvicorn's access log prints full paths and queries, which carry secrets; the app logs
     # requests by route template instead (shared.web.install_access_log).
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.bind_port,
+        "log_level": "info",
+        "access_log": False,
+    }
+    if settings.worker_count == 1:
+        uvicorn.run(app, **options)
+        return 0
+    # Several workers: uvicorn's own supervisor binds the socket once, starts the workers on
+    # it, restarts one that dies and stops them all on SIGINT/SIGTERM. Migrations and start-up
+    # tasks run here, once, before any worker starts (see shared.runtime.prepare_service).
+    from shared.runtime import prepare_service  # the web stack, loaded by `serve` only
+
+    asyncio.run(prepare_service(app))
+    prefix = f"{args.service.upper()}_"
+    os.environ[SERVICE_VARIABLE] = args.service
+    os.environ[f"{prefix}HOST"] = settings.host
+    os.environ[f"{prefix}PORT"] = str(settings.bind_port)
+    os.environ[f"{prefix}STARTUP_DONE"] = "true"
     uvicorn.run(
-        app, host=settings.host, port=settings.bind_port, log_level="info", access_log=False
+        "credstack.worker:create_worker_app",
+        factory=True,
+        workers=settings.worker_count,
+        **options,
     )
     return 0
 
@@ -109,7 +145,7 @@ def _up(args: argparse.Namespace) -> int:
         settings = service.settings()
         settings.load_key_encryption_key()
         settings.check_can_start()
-    return run_all(args.host)
+    return run_all(args.host, workers=args.workers)
 
 
 def _demo(args: argparse.Namespace) -> int:

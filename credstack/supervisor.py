@@ -33,7 +33,7 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
-def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
+def run_all(host: str, names: Sequence[str] = tuple(SERVICES), workers: int | None = None) -> int:
     """Start every service, print where to click, and wait until Ctrl-C or a child dies.
 
     The verifier starts last: in development it trusts the issuer's demo university, whose
@@ -41,7 +41,7 @@ def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
     written into the verifier's development trust list.
     """
     stopping = False
-    children = [_spawn(name, host) for name in names if name != "verifier"]
+    children = [_spawn(name, host, workers) for name in names if name != "verifier"]
 
     def _stop(_signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -55,7 +55,7 @@ def run_all(host: str, names: Sequence[str] = tuple(SERVICES)) -> int:
                 return 1
             if "issuer" in names:
                 _trust_the_local_issuer(next(c for c in children if c.name == "issuer"))
-            children.append(_spawn("verifier", host))
+            children.append(_spawn("verifier", host, workers))
         if not _wait_until_ready(children, lambda: stopping):
             return 1
         _print_banner(children)
@@ -103,7 +103,7 @@ def _trust_the_local_issuer(issuer: Child) -> None:
         )
 
 
-def _spawn(name: str, host: str) -> Child:
+def _spawn(name: str, host: str, workers: int | None) -> Child:
     service = SERVICES[name]
     port = int(os.environ.get(f"{name.upper()}_PORT", service.settings_class.default_port))
     command = [
@@ -117,6 +117,8 @@ def _spawn(name: str, host: str) -> Child:
         "--port",
         str(port),
     ]
+    if workers is not None:  # else each service reads CREDSTACK_WORKERS or counts the cores
+        command += ["--workers", str(workers)]
     # A new process group: Ctrl-C in the terminal reaches us, and we stop the children in order.
     process = subprocess.Popen(command, start_new_session=True)  # noqa: S603 (our own argv)
     local_host = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104

@@ -14,6 +14,8 @@ from holder.receive import pages as receive_pages
 from holder.settings import HolderSettings
 from holder.share import endpoints as share_endpoints
 from holder.share import pages as share_pages
+from holder.share_links import endpoints as share_link_endpoints
+from holder.share_links import pages as share_link_pages
 from holder.wallet import endpoints as wallet_endpoints
 from holder.wallet import pages as wallet_pages
 from shared.db import session_scope
@@ -51,4 +53,6 @@ def create_app(settings: HolderSettings | None = None) -> FastAPI:
     app.include_router(receive_pages.router)
     app.include_router(share_endpoints.router)
     app.include_router(share_pages.router)
+    app.include_router(share_link_endpoints.router)
+    app.include_router(share_link_pages.router)
     return app

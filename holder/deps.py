@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from holder.accounts.login import Logins
 from holder.accounts.service import Accounts
 from holder.accounts.throttle import LoginThrottle
+from holder.i18n import _
 from holder.models import Learner
 from holder.settings import HolderSettings
 from shared.errors import Unauthorized
@@ -61,7 +62,7 @@ async def current_learner(
     token = presented_session_token(request)
     learner = await accounts(session, runtime, settings).learner_for_token(token) if token else None
     if learner is None:
-        raise Unauthorized("Please sign in to your wallet.")
+        raise Unauthorized(_("Please sign in to your wallet."))
     return learner
 
 

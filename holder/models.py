@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.crypto.key_record import KeyRecordMixin
@@ -38,7 +38,9 @@ class Learner(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(200))
-    language: Mapped[str] = mapped_column(String(16), default="en")
+    language: Mapped[str] = mapped_column(String(16), default="en")  # credentials' texts
+    # The wallet's own words (one of holder.i18n.LANGUAGES); None: from the browser.
+    interface_language: Mapped[str | None] = mapped_column(String(16), default=None)
     did: Mapped[str] = mapped_column(Text)
     key_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -66,6 +68,8 @@ class LoginFailures(Base):
 
 class StoredCredential(Base):
     __tablename__ = "credentials"
+    # A learner's list, newest first, read a page at a time from the index alone.
+    __table_args__ = (Index("ix_credentials_learner_received", "learner_id", "received_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey(LEARNER_FK, ondelete="CASCADE"), index=True)
@@ -115,6 +119,25 @@ class ActivityEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[Json] = mapped_column(JSON, default=dict)
+
+
+class ShareLink(Base):
+    """A public link to one credential: the link carries a random token, this table only its
+    hash, so a database dump opens no credential. Views are counted for the learner."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey(LEARNER_FK, ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    last_viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RateLimitCounter(RateLimitCounterMixin, Base):

@@ -21,7 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from issuer.admin.dev_token import DEV_TOKEN_FILE
+from issuer.cohorts import keys as cohort_keys
 from issuer.settings import IssuerSettings
 from shared.command_line import CommandFailed, Node, NodeApi, handle, print_json
 from shared.private_files import write_private_file
@@ -33,6 +36,7 @@ TIMEOUT_SECONDS = 30.0
 # Creating 10,000 awards and offers takes a while; the cohort call waits for all of it.
 COHORT_TIMEOUT_SECONDS = 600.0
 STATUS_ACTIONS = ("revoke", "suspend", "reinstate")
+LINKS_HELP = "write the offer links there (default: standard output); they hold secrets"
 
 
 def add_issuer_commands(commands: Any) -> None:
@@ -92,17 +96,33 @@ def add_issuer_commands(commands: Any) -> None:
         handle(change, _change_status)
 
     cohort = sub.add_parser(
-        "cohort", parents=[node], help="award a micro-credential to every learner of a CSV"
+        "cohort",
+        parents=[node],
+        help="award a micro-credential to every learner of a CSV",
+        description=(
+            "Safe to run again: the same file for the same micro-credential is the same "
+            "upload, so after a failure (the issuer stopped, the network dropped) the same "
+            "command goes on with the first cohort and writes its links file; nobody is "
+            "awarded twice."
+        ),
     )
     cohort.add_argument("achievement_id", metavar="ACHIEVEMENT_ID")
     cohort.add_argument("file", type=Path, metavar="FILE.csv")
-    cohort.add_argument(
-        "--out",
-        type=Path,
-        metavar="LINKS.csv",
-        help="write the offer links there (default: standard output); they hold secrets",
-    )
+    cohort.add_argument("--out", "-o", type=Path, metavar="LINKS.csv", help=LINKS_HELP)
     handle(cohort, _cohort)
+    links = sub.add_parser(
+        "cohort-links",
+        parents=[node],
+        help="make a cohort's links file again (a lost file): fresh offers",
+        description=(
+            "Every learner who has not received the credential yet gets a new offer (and a "
+            "new PIN where the file asked for one); the links of the earlier file stop "
+            "working. Learners who already received it are listed as 'already received'."
+        ),
+    )
+    links.add_argument("cohort_id", metavar="COHORT_ID")
+    links.add_argument("--out", "-o", type=Path, metavar="LINKS.csv", help=LINKS_HELP)
+    handle(links, _cohort_links)
 
     token = sub.add_parser("token", help="admin API tokens (on the issuer's own machine)")
     tokens = token.add_subparsers(dest="token_command", required=True)
@@ -184,27 +204,61 @@ def _change_status(args: argparse.Namespace) -> int:
 
 def _cohort(args: argparse.Namespace) -> int:
     data = _read_file(args.file)
+    headers = {
+        "Content-Type": "text/csv",
+        "Accept": "text/csv",
+        # The same file for the same micro-credential is the same upload: running this
+        # command again finds the first cohort instead of awarding everyone twice.
+        cohort_keys.HEADER: cohort_keys.derived_key(args.achievement_id, data),
+    }
+    path = f"/api/v1/achievements/{args.achievement_id}/cohorts"
+    with _api(args, timeout=COHORT_TIMEOUT_SECONDS) as api:
+        response = api.call("POST", path, content=data, headers=headers)
+        while response.status_code == 202:  # still being created: the same request waits on
+            progress = response.json()
+            print(
+                f"credstack: cohort {progress['cohort_id']}: {progress['done']} of "
+                f"{progress['row_count']} awards created; waiting…",
+                file=sys.stderr,
+            )
+            response = api.call("POST", path, content=data, headers=headers)
+    counts = _write_links(args, response)
+    cohort_id = response.headers.get("location", "").rsplit("/", 1)[-1]
+    if response.status_code == 200:
+        print(
+            f"credstack: this file was uploaded before, as cohort {cohort_id}: nobody was "
+            "awarded again. New links were made; the links of earlier files no longer work.",
+            file=sys.stderr,
+        )
+    print(f"credstack: cohort {cohort_id}: {counts}", file=sys.stderr)
+    return 0
+
+
+def _cohort_links(args: argparse.Namespace) -> int:
     with _api(args, timeout=COHORT_TIMEOUT_SECONDS) as api:
         response = api.call(
-            "POST",
-            f"/api/v1/achievements/{args.achievement_id}/cohorts",
-            content=data,
-            headers={"Content-Type": "text/csv", "Accept": "text/csv"},
+            "POST", f"/api/v1/cohorts/{args.cohort_id}/links", headers={"Accept": "text/csv"}
         )
-    links = response.content
-    cohort_id = response.headers.get("location", "").rsplit("/", 1)[-1]
-    count = max(0, sum(1 for _ in csv.reader(io.StringIO(response.text))) - 1)
-    if args.out is None:
-        sys.stdout.write(response.text.removeprefix("\ufeff"))
-    else:
-        _write_private(args.out, links)
-    where = f" to {args.out}" if args.out else ""
-    print(
-        f"credstack: cohort {cohort_id}: {count} offers created; links written{where}. "
-        "They are secrets shown only now: keep the file safe.",
-        file=sys.stderr,
-    )
+    print(f"credstack: cohort {args.cohort_id}: {_write_links(args, response)}", file=sys.stderr)
     return 0
+
+
+def _write_links(args: argparse.Namespace, response: httpx.Response) -> str:
+    """Write the links file (to --out, else standard output); what it holds, in words."""
+    text = response.text.removeprefix("\ufeff")
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write_private(args.out, response.content)
+    delimiter = ";" if text.split("\n", 1)[0].count(";") > 1 else ","
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    offers = sum(row.get("status") == "new offer" for row in rows)
+    where = f" to {args.out}" if args.out else ""
+    return (
+        f"{offers} offers created, {len(rows) - offers} learners without one (already "
+        f"received, or revoked); links written{where}. They are secrets shown only now: "
+        "keep the file safe."
+    )
 
 
 def _token_create(args: argparse.Namespace) -> int:

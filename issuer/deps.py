@@ -13,7 +13,8 @@ from shared.runtime import RuntimeDep, SessionDep
 __all__ = ["AdminDep", "RuntimeDep", "SessionDep", "SettingsDep"]
 
 
-def get_settings(request: Request) -> IssuerSettings:
+# async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
+async def get_settings(request: Request) -> IssuerSettings:
     settings: IssuerSettings = request.app.state.settings
     return settings
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -82,9 +83,16 @@ class AchievementVersion(Base):
 
 
 class Cohort(Base):
-    """One CSV upload that created many awards at once."""
+    """One CSV upload that awards many learners at once, created by a restartable job.
+
+    The upload is checked, then recorded here with its file (``queued``); the job creates
+    its awards in chunks, each committed with ``done``, so a job that died goes on where it
+    stopped. The idempotency key (unique per organisation) makes a repeated upload return
+    this cohort instead of a second one. The file is dropped once every award exists.
+    """
 
     __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     achievement_version_id: Mapped[str] = mapped_column(ForeignKey("achievement_versions.id"))
@@ -92,6 +100,18 @@ class Cohort(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
+    # NULL only for cohorts made before 0007, which had no key.
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    file_digest: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the upload
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)  # until every award exists
+    delimiter: Mapped[str] = mapped_column(String(1), default=",")
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    done: Mapped[int] = mapped_column(Integer, default=0)  # rows whose award exists
+    error: Mapped[str | None] = mapped_column(Text)  # in words, when failed
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    links_made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Award(Base):
@@ -99,6 +119,8 @@ class Award(Base):
     wallet asks for) shares the award's status entries."""
 
     __tablename__ = "awards"
+    # One award per line of a cohort's file: a restarted cohort job can never make a second.
+    __table_args__ = (UniqueConstraint("cohort_id", "cohort_line"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -106,13 +128,15 @@ class Award(Base):
         ForeignKey("achievement_versions.id"), index=True
     )
     cohort_id: Mapped[str | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    cohort_line: Mapped[int | None] = mapped_column(Integer)  # its line in the cohort's file
+    cohort_tx_code: Mapped[bool | None] = mapped_column(Boolean)  # the file asked for a PIN
     learner_name: Mapped[str] = mapped_column(String(300))
     learner_email: Mapped[str | None] = mapped_column(String(320))
     learner_student_id: Mapped[str | None] = mapped_column(String(100))
     grade: Mapped[str | None] = mapped_column(String(100))
     activity_start: Mapped[date | None] = mapped_column(Date)
     activity_end: Mapped[date | None] = mapped_column(Date)
-    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     created_by: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|suspended|revoked
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -251,3 +275,34 @@ class RateLimitCounter(RateLimitCounterMixin, Base):
     """Requests counted per client address (hashed) or offer, for the protocol endpoints."""
 
     __tablename__ = RATE_LIMIT_COUNTERS_TABLE
+
+
+class MailMessage(Base):
+    """One e-mail to a learner (their offer, or the offer's PIN): the outbox row, written in
+    the transaction that makes the offer and sent by ``issuer.mail.worker``.
+
+    The message is not stored: it is rebuilt at each attempt from the award and ``sealed``,
+    the one secret it carries (the offer link's token, or the PIN), sealed under the
+    key-encryption key and bound to this row. ``channel`` says where it went: "smtp", or
+    "local" for development's outbox, where it stays to be read on the issuer's pages.
+    """
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offers.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # offer | pin
+    recipient: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(35))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)  # in words
+    channel: Mapped[str | None] = mapped_column(String(16))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.rate_limit_settings import Limit, LimitSetting
 from shared.settings import ServiceSettings, public_url_of
@@ -38,3 +38,21 @@ class IssuerSettings(ServiceSettings):
     rate_limit_token_per_offer: LimitSetting = Limit(10, 60)
     rate_limit_nonce_per_address: LimitSetting = Limit(60, 60)
     rate_limit_credential_per_address: LimitSetting = Limit(30, 60)
+
+    # E-mail delivery of offers (issuer.mail). Without a host, development keeps the messages
+    # in a local outbox the registrar's pages show (/admin/outbox), and production says that
+    # e-mail is not available. The port defaults to the TLS mode's: 465 tls, 587 starttls,
+    # 25 none. The PIN goes in a second message ("separate") or is shown only to the
+    # registrar, who passes it on by another channel ("registrar").
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from_address: str = "credentials@localhost"
+    mail_from_name: str | None = None  # display_name when not set
+    mail_pin_policy: Literal["separate", "registrar"] = "registrar"
+    mail_max_attempts: int = Field(default=6, ge=1, le=100)
+    mail_retry_base_seconds: float = Field(default=60.0, gt=0)
+    mail_poll_seconds: float = Field(default=2.0, gt=0)

@@ -40,12 +40,17 @@ def new_metadata() -> MetaData:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         _create_private_sqlite_file(url)
+        # A file database keeps a small pool of open connections: opening one costs a new
+        # aiosqlite thread and the PRAGMAs below, and the last one closing checkpoints the
+        # WAL, several milliseconds per unit of work (docs/performance.md). Writers queue on
+        # SQLite's lock however many connections are open; WAL readers do not block them.
+        in_memory = ":memory:" in url
         engine = create_async_engine(
             url,
             echo=echo,
             connect_args={"timeout": 30},
-            # One file per service; a pool of connections to it only adds lock contention.
-            poolclass=pool.NullPool if ":memory:" not in url else pool.StaticPool,
+            poolclass=pool.StaticPool if in_memory else pool.AsyncAdaptedQueuePool,
+            **({} if in_memory else {"pool_size": 5, "max_overflow": 10}),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -67,9 +72,15 @@ def _create_private_sqlite_file(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Set on every new connection. WAL: readers never wait for the writer, and several
+    worker processes share the file. synchronous=NORMAL: in WAL mode a commit is durable
+    against a process crash and the database stays consistent after a power loss (only the
+    last commits may be lost), without an fsync per commit. busy_timeout: a writer waits
+    for another process's write lock instead of failing at once."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 

@@ -68,21 +68,29 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # redirect after a POST) never arrives before the data, and a failed commit is never
 # preceded by a success the client already has.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
-RuntimeDep = Annotated[ServiceRuntime, Depends(request_runtime)]
+
+
+async def _runtime_dependency(request: Request) -> ServiceRuntime:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request.
+    return request_runtime(request)
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime_dependency)]
 
 
 @asynccontextmanager
 async def open_runtime(
     settings: ServiceSettings, migrations_dir: Path
 ) -> AsyncIterator[ServiceRuntime]:
-    """Open everything a service needs; in development, migrate its database first."""
+    """Open everything a service needs; in development, migrate its database first (unless
+    the process that started this worker has done so already, see ``prepare_service``)."""
     kek = settings.load_key_encryption_key()
     settings.check_can_start()
     if settings.database_url is None:
         settings.ensure_data_dir()
     engine = create_engine(settings.resolved_database_url)
     try:
-        if settings.is_development:
+        if settings.is_development and not settings.startup_done:
             await upgrade_database(engine, migrations_dir)
         async with safe_client(allow_loopback=settings.is_development) as http:
             yield ServiceRuntime(settings, engine, session_factory(engine), http, kek)
@@ -97,6 +105,16 @@ def quiet_url_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+async def prepare_service(app: FastAPI) -> None:
+    """Migrate (in development) and run the start-up hook once, in the process that then
+    starts several workers with ``startup_done`` set: N workers migrating one database at
+    once would race on Alembic's version table, and N seeding the demo data would race on
+    its unique names. Background work is not started here; every worker runs its own, and
+    each claims its work in the database."""
+    prepare: Callable[[], Awaitable[None]] = app.state.prepare
+    await prepare()
+
+
 def new_service_app(
     settings: ServiceSettings,
     *,
@@ -106,11 +124,16 @@ def new_service_app(
     on_startup: StartupHook | None = None,
     background: Sequence[BackgroundWork] = (),
 ) -> FastAPI:
+    async def prepare() -> None:
+        async with open_runtime(settings, migrations_dir) as runtime:
+            if on_startup is not None:
+                await on_startup(runtime)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings, migrations_dir) as runtime, AsyncExitStack() as stack:
             app.state.runtime = runtime
-            if on_startup is not None:
+            if on_startup is not None and not settings.startup_done:
                 await on_startup(runtime)
             for work in background:
                 await stack.enter_async_context(work(runtime))
@@ -125,6 +148,7 @@ def new_service_app(
         static_url=DOCS_ASSETS_URL,
     )
     app.state.settings = settings
+    app.state.prepare = prepare
     install_error_handlers(app)
     install_access_log(app)
     install_response_headers(app)

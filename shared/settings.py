@@ -58,6 +58,12 @@ class ServiceSettings(BaseSettings):
     # How many reverse proxies in front append the client's address to X-Forwarded-For
     # (0: clients connect directly, and the header, which anyone can write, is ignored).
     trusted_proxies: int = Field(default=0, ge=0)
+    # Worker processes `credstack serve` starts for this service (CREDSTACK_WORKERS or
+    # <PREFIX>WORKERS; default: the machine's cores, see ``worker_count``).
+    workers: int | None = Field(default=None, ge=1)
+    # Set by `credstack serve` for its worker processes once it has migrated the database
+    # and run the start-up tasks itself: the workers then only serve.
+    startup_done: bool = False
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -72,6 +78,7 @@ class ServiceSettings(BaseSettings):
             "key_encryption_key",
             "tls_terminated_by_proxy",
             "trusted_proxies",
+            "workers",
         ):
             fields[name] = copy(fields[name])
             fields[name].validation_alias = _node_wide(name.upper(), prefix)
@@ -84,6 +91,10 @@ class ServiceSettings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers is not None else os.cpu_count() or 1
 
     @property
     def bind_port(self) -> int:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from holder.accounts.limits import SIGNUP_LIMITS
-from holder.accounts.service import SignUp
+from holder.accounts.service import (
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    SignUp,
+)
 from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts, logins
+from holder.i18n import LANGUAGE_NAMES as INTERFACE_LANGUAGES
+from holder.i18n import _, current_language
+from holder.models import Learner
 from holder.pages.common import (
     HOME_PATH,
     CsrfDep,
     LearnerPageDep,
     clear_session_cookie,
+    interface_language,
     render,
     safe_next,
     set_session_cookie,
@@ -53,6 +63,8 @@ LANGUAGES = {
 }
 
 FormText = Annotated[str, Form(max_length=1024)]
+# The limits the sign-up form states (the service checks them: holder.accounts.service).
+LIMITS = {"name": MAX_NAME_LENGTH, "email": MAX_EMAIL_LENGTH}
 NextPath = Annotated[str, Query(alias="next", max_length=1024)]
 
 
@@ -63,8 +75,10 @@ def _signed_in(request: Request, token: str, to: str) -> Response:
 
 
 @router.get("/signup")
-async def signup_page(request: Request) -> Response:
-    return render(request, "accounts/signup.html", {"languages": LANGUAGES, "form": {}})
+async def signup_page(request: Request, next_path: NextPath = HOME_PATH) -> Response:
+    # ``next``: the wallet link a signed-out learner followed; signing up leads back to it.
+    context = {"languages": LANGUAGES, "form": {}, "next": safe_next(next_path), "limits": LIMITS}
+    return render(request, "accounts/signup.html", context)
 
 
 @router.post("/signup", dependencies=SIGNUP_LIMITS)
@@ -78,19 +92,28 @@ async def signup(
     password: FormText = "",
     display_name: FormText = "",
     language: FormText = "en",
+    next_path: Annotated[str, Form(alias="next", max_length=1024)] = HOME_PATH,
 ) -> Response:
     service = accounts(session, runtime, settings)
     try:
         language = language if language in LANGUAGES else "en"
-        learner = await service.sign_up(SignUp(email, password, display_name, language))
+        # The wallet keeps speaking the language it was chosen in at this first visit.
+        signup_form = SignUp(email, password, display_name, language, current_language())
+        learner = await service.sign_up(signup_form)
         token = await service.open_session(learner)
     except CredstackError as error:
         await discard_changes(request, session)
         # The form comes back with what was typed (never the password) and the reason.
         form = {"email": email, "display_name": display_name, "language": language}
-        context = {"languages": LANGUAGES, "form": form, "error": error.description}
+        context = {
+            "languages": LANGUAGES,
+            "form": form,
+            "error": error.description,
+            "next": safe_next(next_path),
+            "limits": LIMITS,
+        }
         return render(request, "accounts/signup.html", context, status_code=error.status_code)
-    return _signed_in(request, token, HOME_PATH)
+    return _signed_in(request, token, safe_next(next_path))
 
 
 @router.get("/login")
@@ -110,7 +133,7 @@ async def login(
     next_path: Annotated[str, Form(alias="next", max_length=1024)] = HOME_PATH,
 ) -> Response:
     try:
-        _, token = await logins(session, runtime, settings).log_in(email, password)
+        _learner, token = await logins(session, runtime, settings).log_in(email, password)
     except CredstackError as error:
         # Failed attempts are counted in a unit of work of their own (the throttle's).
         await discard_changes(request, session)
@@ -137,13 +160,71 @@ async def logout(
     return response
 
 
+def _account_context(learner: Learner) -> dict[str, Any]:
+    return {
+        "min_password_length": MIN_PASSWORD_LENGTH,
+        "max_password_length": MAX_PASSWORD_LENGTH,
+        "languages": LANGUAGES,
+        "interface_languages": INTERFACE_LANGUAGES,
+        "interface_language": interface_language(learner),
+    }
+
+
 @router.get("/account")
-async def account_page(request: Request, learner: LearnerPageDep) -> Response:
-    return render(
-        request,
-        "accounts/account.html",
-        {"language_name": LANGUAGES.get(learner.language, learner.language)},
-    )
+async def account_page(
+    request: Request, learner: LearnerPageDep, notice: Annotated[str, Query(max_length=32)] = ""
+) -> Response:
+    context = _account_context(learner)
+    if notice == "language":
+        context["notice"] = _("Your wallet's language is saved.")
+    elif notice == "password":
+        context["notice"] = _("Your password is changed. You are logged out everywhere else.")
+    return render(request, "accounts/account.html", context)
+
+
+@router.post("/account/language")
+async def change_language(
+    request: Request,
+    learner: LearnerPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    interface_language: FormText = "",
+    language: FormText = "",
+) -> Response:
+    if interface_language not in INTERFACE_LANGUAGES or language not in LANGUAGES:
+        error = _("Choose a language from the list.")
+        context = {**_account_context(learner), "language_error": error}
+        return render(request, "accounts/account.html", context, status_code=400)
+    await accounts(session, runtime, settings).set_languages(learner, interface_language, language)
+    return RedirectResponse("/account?notice=language", status_code=303)
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request,
+    learner: LearnerPageDep,
+    _csrf: CsrfDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    current_password: FormText = "",
+    new_password: FormText = "",
+) -> Response:
+    """The current password, then the new one; other sessions end, this one goes on."""
+    try:
+        token = await logins(session, runtime, settings).change_password(
+            learner, current_password, new_password
+        )
+    except CredstackError as error:
+        # A wrong current password is counted in the throttle's own unit of work.
+        await discard_changes(request, session)
+        context = {**_account_context(learner), "password_error": error.description}
+        page = render(request, "accounts/account.html", context, status_code=error.status_code)
+        page.headers.update(error.headers)
+        return page
+    return _signed_in(request, token, "/account?notice=password")
 
 
 @router.get("/account/erase")
@@ -163,7 +244,7 @@ async def erase(
 ) -> Response:
     # Typing the address is the confirmation: a slip of the thumb must not erase a wallet.
     if confirm_email.strip().lower() != learner.email:
-        context = {"error": "That is not your account's e-mail address; nothing was erased."}
+        context = {"error": _("That is not your account's e-mail address; nothing was erased.")}
         return render(request, "accounts/erase.html", context, status_code=400)
     await accounts(session, runtime, settings).erase(learner)
     request.state.page_user = None

@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from holder.i18n import _
 from holder.models import Learner, StoredKey, WalletSession
 from shared.clock import as_utc, new_id, utcnow
 from shared.crypto.keyring import KeyRing
@@ -29,6 +30,11 @@ from shared.errors import Conflict, InvalidInput
 from shared.tokens import new_token, token_hash
 
 MIN_PASSWORD_LENGTH = 10
+# What the forms state and the service enforces: a name fits a card and the column; an
+# address fits RFC 5321; a password longer than this is no safer, only slower to hash.
+MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+MAX_PASSWORD_LENGTH = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 
@@ -58,6 +64,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _("Choose a password of at least %(num)s characters.", num=MIN_PASSWORD_LENGTH)
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _("A password can have at most %(num)s characters.", num=MAX_PASSWORD_LENGTH)
+        )
+
+
 def key_owner(learner_id: str) -> str:
     return f"learner:{learner_id}"
 
@@ -68,6 +85,7 @@ class SignUp:
     password: str
     display_name: str
     language: str = "en"
+    interface_language: str | None = None  # the wallet's words; None: from the browser
 
 
 class Accounts:
@@ -78,12 +96,19 @@ class Accounts:
 
     async def sign_up(self, form: SignUp) -> Learner:
         email = normalise_email(form.email)
+        if len(email) > MAX_EMAIL_LENGTH:
+            raise InvalidInput(
+                _("An e-mail address has at most %(num)s characters.", num=MAX_EMAIL_LENGTH)
+            )
         if not _EMAIL.match(email):
-            raise InvalidInput("Enter a valid e-mail address.")
-        if len(form.password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+            raise InvalidInput(_("Enter a valid e-mail address."))
+        if len(form.display_name.strip()) > MAX_NAME_LENGTH:
+            raise InvalidInput(
+                _("Your name can have at most %(num)s characters.", num=MAX_NAME_LENGTH)
+            )
+        check_new_password(form.password)
         if await self._session.scalar(select(Learner.id).where(Learner.email == email)):
-            raise Conflict("An account with this e-mail address exists already.")
+            raise Conflict(_("An account with this e-mail address exists already."))
         learner_id = new_id()
         key = await self._keys.create(key_owner(learner_id), KeyAlgorithm.ED25519)
         learner = Learner(
@@ -92,6 +117,7 @@ class Accounts:
             password_hash=await _hash_password(form.password),
             display_name=form.display_name.strip() or email,
             language=form.language,
+            interface_language=form.interface_language,
             did=did_key_from_jwk(key.public_jwk),
             key_id=key.id,
             created_at=utcnow(),
@@ -134,6 +160,26 @@ class Accounts:
         await self._session.execute(
             delete(WalletSession).where(WalletSession.token_hash == token_hash(token))
         )
+
+    async def set_password(self, learner: Learner, password: str) -> str:
+        """A new password (argon2id, as at sign-up); every session of the learner is closed
+        (a thief's too) and a new one opened for the one who changed it: its token."""
+        check_new_password(password)
+        learner.password_hash = await _hash_password(password)
+        await self._session.execute(
+            delete(WalletSession).where(WalletSession.learner_id == learner.id)
+        )
+        await self._session.flush()
+        return await self.open_session(learner)
+
+    async def set_languages(
+        self, learner: Learner, interface_language: str, credentials_language: str
+    ) -> None:
+        """The wallet's words in ``interface_language``; credentials' texts shown in
+        ``credentials_language`` where the issuer gives it. Callers pass known languages."""
+        learner.interface_language = interface_language
+        learner.language = credentials_language
+        await self._session.flush()
 
     async def holder_signing_key(self, learner: Learner) -> SigningKey:
         """The learner's key, for proofs and presentations made inside the wallet only."""

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from holder.i18n import _, format_duration
 from holder.models import LoginFailures
 from holder.settings import HolderSettings
 from shared.clock import as_utc, utcnow
 from shared.db import insert_or_on_conflict, session_scope
-from shared.errors import RetryLater, duration_in_words
+from shared.errors import RetryLater
 from shared.tokens import keyed_digest, purpose_key
 
 Clock = Callable[[], datetime]
@@ -47,7 +48,10 @@ class TooManyAttempts(RetryLater):
 
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
-            f"Too many failed attempts; try again in {duration_in_words(retry_after_seconds)}.",
+            _(
+                "Too many failed attempts; try again in %(duration)s.",
+                duration=format_duration(retry_after_seconds),
+            ),
             retry_after_seconds,
         )
 

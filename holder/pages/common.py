@@ -18,7 +18,13 @@ Other pages import these names (keep them stable):
   headers; ``learner`` and ``csrf_token`` in the context).
 - ``pick(text_map, request, learner)``: the same choice of language in Python code.
 - ``install_page_handlers(app)``: installs ``SITE`` (the sign-in redirect and the static
-  files under ``/static``); ``create_app`` calls it.
+  files under ``/static``), the language choice (``holder.i18n.LanguageMiddleware``) and
+  the wallet's own error page; ``create_app`` calls it.
+
+Languages (``holder.i18n``, docs/translations.md): templates mark their words with
+``{{ _("…") }}`` / ``{% trans %}``; ``current_language()`` is the page's language (for
+``<html lang>``); ``language_link(request, "de")`` is this page in another language.
+A signed-in learner's page is in ``interface_language(learner)``.
 """
 
 from __future__ import annotations
@@ -37,6 +43,16 @@ from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts
+from holder.i18n import (
+    LanguageMiddleware,
+    current_language,
+    format_day,
+    format_number,
+    gettext,
+    install_jinja,
+    lazy_gettext,
+    use_language,
+)
 from holder.models import Learner
 from shared.credentials.microcredential.elements import element
 from shared.credentials.microcredential.i18n import LocalizedText
@@ -63,11 +79,14 @@ HOME_PATH = "/"
 
 
 def _accept_language(request: Request | None, learner: Learner | None) -> str | None:
-    """The learner's own setting first, then what the browser asks for."""
+    """The learner's own setting first, then the language of the wallet's words on this page,
+    then what the browser asks for."""
     header = request.headers.get("accept-language") if request is not None else None
-    if learner is None:
-        return header
-    return f"{learner.language}, {header}" if header else learner.language
+    preferred = [learner.language] if learner is not None else []
+    preferred.append(current_language())
+    if header:
+        preferred.append(header)
+    return ", ".join(preferred)
 
 
 def pick(
@@ -106,13 +125,14 @@ def _pick_filter(context: Context, value: Any) -> str:
 
 
 def day(value: datetime | str | None) -> str:
-    """``2025-07-01`` from a datetime or an ISO 8601 string; other values as they are."""
+    """The date of a datetime or an ISO 8601 string as the learner's language writes it
+    (1 July 2025, 1. Juli 2025); other values as they are."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        return format_day(value)
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date().isoformat()
+        return format_day(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     except ValueError:
         return str(value)
 
@@ -121,10 +141,10 @@ def day(value: datetime | str | None) -> str:
 
 
 def number(value: Decimal | float | None) -> str:
-    """``5`` for 5.0 and ``2.5`` for 2.50: ECTS as people write them."""
+    """``5`` for 5.0 and ``2.5`` for 2.50 (``2,5`` in German): ECTS as people write them."""
     if value is None:
         return ""
-    return f"{Decimal(str(value)).normalize():f}"
+    return format_number(value)
 
 
 def http_url(value: Any) -> str | None:
@@ -136,32 +156,52 @@ def http_url(value: Any) -> str | None:
 
 
 def element_label(key: str) -> str:
-    """The name the EU recommendation gives an element (``workload`` → Notional workload)."""
-    return element(key).label
+    """The name the EU recommendation gives an element (``workload`` → Notional workload),
+    in the learner's language."""
+    return gettext(element(key).label)
 
 
 # What learners read instead of protocol names.
-FORMAT_LABELS = {"ldp_vc": "Signed JSON-LD credential", "jwt_vc_json": "Signed JWT credential"}
+FORMAT_LABELS = {
+    "ldp_vc": lazy_gettext("Signed JSON-LD credential"),
+    "jwt_vc_json": lazy_gettext("Signed JWT credential"),
+}
 SOURCE_LABELS = {
-    "oid4vci": "received from the issuer",
-    "import": "imported from a file",
-    "backup": "restored from a backup",
+    "oid4vci": lazy_gettext("received from the issuer"),
+    "import": lazy_gettext("imported from a file"),
+    "backup": lazy_gettext("restored from a backup"),
 }
 
 
 def format_label(value: str) -> str:
-    return FORMAT_LABELS.get(value, value)
+    return str(FORMAT_LABELS.get(value, value))
 
 
 def source_label(value: str) -> str:
-    return SOURCE_LABELS.get(value, value)
+    return str(SOURCE_LABELS.get(value, value))
+
+
+def language_link(request: Request, language: str) -> str:
+    """This page (its query kept) in another language: a relative link with ``?lang=``."""
+    url = request.url.include_query_params(lang=language)
+    return f"{url.path}?{url.query}"
+
+
+def translate(value: Any) -> str:
+    """A label that comes from shared tables (an EU element's value such as "Online"), in
+    the learner's language; holder.i18n.catalogue lists those texts for the translators."""
+    return gettext(str(value)) if value else ""
 
 
 def _templates() -> Jinja2Templates:
     built = templates_for(TEMPLATES_DIR)
     built.env.filters.update(pick=_pick_filter, day=day, number=number, http_url=http_url)
-    built.env.filters.update(format_label=format_label, source_label=source_label)
+    built.env.filters.update(
+        format_label=format_label, source_label=source_label, translate=translate
+    )
     built.env.globals.update(element_label=element_label, layout=LAYOUT)
+    built.env.globals.update(language_link=language_link)
+    install_jinja(built.env)
     return built
 
 
@@ -211,7 +251,18 @@ async def page_learner(
     # Pages use the cookie only: a bearer token is for API clients, which get JSON errors.
     token = request.cookies.get(SESSION_COOKIE)
     learner = await accounts(session, runtime, settings).learner_for_token(token) if token else None
-    return signed_in(request, learner)
+    signed_in_learner = signed_in(request, learner)
+    if not getattr(request.state, "language_asked", None):
+        # The learner's own choice wins over the browser's, except for a ``?lang=`` link
+        # followed just now.
+        use_language(interface_language(signed_in_learner))
+    return signed_in_learner
+
+
+def interface_language(learner: Learner) -> str:
+    """The language of the wallet's words for ``learner``: their choice (made at sign-up from
+    the browser's, or in the account), else the browser's (accounts older than the choice)."""
+    return learner.interface_language or current_language()
 
 
 LearnerPageDep = Annotated[Learner, Depends(page_learner)]
@@ -232,3 +283,6 @@ OptionalLearnerPageDep = Annotated[Learner | None, Depends(optional_page_learner
 
 def install_page_handlers(app: FastAPI) -> None:
     install_pages(app, SITE)
+    app.add_middleware(LanguageMiddleware)
+    # Error pages in the wallet's layout and the learner's language (templates/error.html).
+    app.state.error_templates = templates

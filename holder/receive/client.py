@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -31,11 +32,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from holder.receive.offers import PRE_AUTHORIZED_GRANT, CredentialOffer
+from holder.i18n import _, ngettext
+from holder.receive.offers import INVALID_OFFER, PRE_AUTHORIZED_GRANT, CredentialOffer
 from shared.credentials.formats.base import SignedDocument
 from shared.crypto.jose import sign_jwt
 from shared.crypto.keys import SigningKey
-from shared.errors import CredstackError, FetchFailed, InvalidInput, ProtocolError, UnsafeURL
+from shared.errors import (
+    CredstackError,
+    FetchFailed,
+    InvalidInput,
+    NotFound,
+    ProtocolError,
+    UnsafeURL,
+)
 from shared.http import fetch_json, vetted_url
 
 logger = logging.getLogger(__name__)
@@ -51,6 +60,7 @@ SUPPORTED_FORMATS = ("ldp_vc", "jwt_vc_json")
 # A DID the issuer may bind to: the learner's did:key is named by the proof's kid.
 _DID_KEY_BINDINGS = ("did", "did:*", "did:key")
 _MAX_ISSUER_TEXT = 200
+_MAX_ISSUER_DESCRIPTION = 500
 
 
 class IssuerError(CredstackError):
@@ -188,6 +198,20 @@ def display_names(entries: Any) -> dict[str, str]:
     return {locale: name for locale, name in names.items() if name}
 
 
+def display_descriptions(entries: Any) -> dict[str, str]:
+    """``{locale: description}`` from a configuration's ``display`` list (1.0 §12.2.4): what
+    the issuer says of the credential (ours: the workload, EQF level and awarding body)."""
+    descriptions: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("description"), str):
+            continue
+        locale = entry.get("locale")
+        text = entry["description"].strip()[:_MAX_ISSUER_DESCRIPTION]
+        if text:
+            descriptions.setdefault(locale if isinstance(locale, str) else "und", text)
+    return descriptions
+
+
 def choose_configuration(issuer: Issuer, offer: CredentialOffer, proof_alg: str) -> str:
     """The offered configuration to request: a format we store (``ldp_vc`` first) that can
     be bound to a did:key with a proof in ``proof_alg``."""
@@ -244,8 +268,22 @@ class OpenID4VCIClient:
         self._http = http
 
     async def fetch_offer(self, offer_uri: str) -> Any:
-        """The offer object behind a ``credential_offer_uri`` (§4.1.3: plain JSON)."""
-        return await fetch_json(self._http, offer_uri)
+        """The offer object behind a ``credential_offer_uri`` (§4.1.3: plain JSON).
+
+        An issuer answers 404 (or 410) for an offer that was used, withdrawn or has
+        expired: the learner is told that, in words, rather than an HTTP status."""
+        response = await self._http.get(offer_uri, headers={"Accept": "application/json"})
+        if response.status_code in (httpx.codes.NOT_FOUND, httpx.codes.GONE):
+            raise offer_gone(_host(response))
+        if response.status_code != httpx.codes.OK:
+            raise FetchFailed(
+                _(
+                    "Could not open the offer at %(host)s: it answered %(status)s.",
+                    host=_host(response),
+                    status=response.status_code,
+                )
+            )
+        return _offer_body(response)
 
     async def discover(self, offer: CredentialOffer) -> Issuer:
         metadata = await self._issuer_metadata(offer.credential_issuer)
@@ -518,19 +556,81 @@ def _credential_identifiers(details: Any) -> dict[str, list[str]]:
     return identifiers
 
 
+def offer_gone(host: str) -> NotFound:
+    return NotFound(
+        _(
+            "This offer can no longer be used: it was accepted already, withdrawn by the "
+            "issuer, or it has expired. Ask %(host)s for a new offer.",
+            host=host,
+        ),
+        code=INVALID_OFFER,
+    )
+
+
+def _offer_body(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
+        raise IssuerError(
+            _("%(host)s sent an offer that is not JSON.", host=_host(response))
+        ) from None
+
+
+# "2 tries left" / "1 attempt left": how an issuer's error_description (ours among them)
+# says how many codes may still be tried; the number is all the wallet takes from it.
+_TRIES_LEFT = re.compile(r"\b(\d{1,3})\s+(?:tries|try|attempts?)\s+(?:left|remaining)\b", re.I)
+_NO_TRIES_LEFT = re.compile(r"too many|withdrawn|locked", re.I)
+
+
 def _token_error(
     response: httpx.Response, body: dict[str, Any], *, sent_tx_code: bool
 ) -> CredstackError:
+    """The spec's token error codes (RFC 6749 §5.2, OpenID4VCI §6.3) in the learner's words."""
     error = body.get("error")
+    description = body.get("error_description")
+    said = description if isinstance(description, str) else ""
+    host = _host(response)
     if error in ("invalid_grant", "invalid_tx_code"):
-        cause = (
-            "the code you entered is wrong, or the offer has been used or has expired"
-            if sent_tx_code
-            else "the offer has been used or has expired"
+        if not sent_tx_code:
+            return ProtocolError(
+                _(
+                    "The issuer did not accept the offer: it was accepted already, withdrawn, "
+                    "or it has expired. Ask %(host)s for a new offer.",
+                    host=host,
+                ),
+                code="invalid_grant",
+            )
+        tries = _TRIES_LEFT.search(said)
+        if tries is not None and int(tries.group(1)) > 0:
+            left = int(tries.group(1))
+            message = ngettext(
+                "The code you entered is wrong. You can try %(num)d more time.",
+                "The code you entered is wrong. You can try %(num)d more times.",
+                left,
+            )
+        elif _NO_TRIES_LEFT.search(said) or tries is not None:
+            message = _(
+                "The code was entered wrong too many times, so the issuer has withdrawn this "
+                "offer. Ask %(host)s for a new offer.",
+                host=host,
+            )
+        else:
+            message = _(
+                "The issuer did not accept the offer: the code you entered is wrong, or the "
+                "offer was accepted already, withdrawn or has expired."
+            )
+        return ProtocolError(message, code="invalid_grant")
+    if response.status_code == httpx.codes.TOO_MANY_REQUESTS:
+        return IssuerError(
+            _("%(host)s is busy right now; try again in a minute.", host=host),
+            code="issuer_busy",
         )
-        return ProtocolError(f"The issuer did not accept the offer: {cause}.", code="invalid_grant")
     return IssuerError(
-        f"{_host(response)} refused the token request{_issuer_says(response, body)}."
+        _(
+            "%(host)s refused to give out the credential%(said)s.",
+            host=host,
+            said=_issuer_says(response, body),
+        )
     )
 
 

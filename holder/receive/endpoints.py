@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from holder.deps import LearnerDep, RuntimeDep, SessionDep, SettingsDep
+from holder.i18n import _
 from holder.models import Learner
 from holder.pages.common import pick
 from holder.receive.qr_image import MAX_IMAGE_BYTES
@@ -49,7 +50,7 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The uploaded file, refused when it is larger than ``limit`` (read no further)."""
     content = await upload.read(limit + 1)
     if len(content) > limit:
-        raise InvalidInput(f"The file is larger than {limit // 1024} KiB.")
+        raise InvalidInput(_("The file is larger than %(size)s KiB.", size=limit // 1024))
     return content
 
 

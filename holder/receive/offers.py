@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from holder.i18n import _
 from shared.errors import InvalidInput, UnsafeURL
 from shared.http import vetted_url
 
@@ -67,11 +68,15 @@ class TxCode:
     def problem_with(self, value: str) -> str | None:
         """Why ``value`` cannot be the code, checked before it is sent (attempts are limited)."""
         if not value:
-            return "Enter the code the issuer sent you."
+            return _("Enter the code the issuer sent you.")
         if self.input_mode == "numeric" and not value.isdigit():
-            return "The code is made of digits only."
+            return _("The code is made of digits only.")
         if self.length is not None and len(value) != self.length:
-            return f"The code has {self.length} characters; you entered {len(value)}."
+            return _(
+                "The code has %(length)s characters; you entered %(entered)s.",
+                length=self.length,
+                entered=len(value),
+            )
         return None
 
 
@@ -105,14 +110,14 @@ def parse_offer_link(text: str) -> OfferLink:
     """
     text = text.strip()
     if not text:
-        raise _invalid("Paste the offer link, or upload a picture of its QR code.")
+        raise _invalid(_("Paste the offer link, or upload a picture of its QR code."))
     if text.startswith("{"):
         return OfferLink(offer=_json_object(text))
     try:
         query = urlsplit(text).query
         parameters = parse_qs(query, strict_parsing=bool(query), max_num_fields=10)
     except ValueError:
-        raise _invalid("This link is not a credential offer: its query is malformed.") from None
+        raise _invalid(_("This link is not a credential offer: its query is malformed.")) from None
     return offer_link_from_parameters(
         {name: values for name, values in parameters.items() if name in _LINK_PARAMETERS}
     )
@@ -126,11 +131,13 @@ def offer_link_from_parameters(parameters: dict[str, list[str]]) -> OfferLink:
     present = [name for name in _LINK_PARAMETERS if parameters.get(name)]
     if not present:
         raise _invalid(
-            "This is not a credential offer: the link has neither credential_offer nor "
-            "credential_offer_uri."
+            _(
+                "This is not a credential offer: the link has neither credential_offer nor "
+                "credential_offer_uri."
+            )
         )
     if len(present) > 1 or any(len(parameters[name]) > 1 for name in present):
-        raise _invalid("A credential offer link carries exactly one offer parameter.")
+        raise _invalid(_("A credential offer link carries exactly one offer parameter."))
     value = parameters[present[0]][0]
     if present[0] == OFFER_PARAMETER:
         return OfferLink(offer=_json_object(value))
@@ -141,10 +148,10 @@ def offer_link_from_parameters(parameters: dict[str, list[str]]) -> OfferLink:
 def parse_offer(data: Any) -> CredentialOffer:
     """The offer object, checked; only the pre-authorized code flow is supported."""
     if not isinstance(data, dict):
-        raise _invalid("The credential offer is not a JSON object.")
+        raise _invalid(_("The credential offer is not a JSON object."))
     issuer = data.get("credential_issuer")
     if not isinstance(issuer, str):
-        raise _invalid("The credential offer names no credential_issuer.")
+        raise _invalid(_("The credential offer names no credential_issuer."))
     check_issuer_identifier(issuer)
     configuration_ids = _configuration_ids(data)
     grant = _pre_authorized_grant(data)
@@ -162,7 +169,7 @@ def check_issuer_identifier(issuer: str) -> None:
     outbound guard to refuse outside development, where issuers run on localhost."""
     parts = web_address(issuer, "credential_issuer")
     if parts.query or parts.fragment or "?" in issuer or "#" in issuer:
-        raise _invalid("The offer's credential_issuer must not have a query or fragment.")
+        raise _invalid(_("The offer's credential_issuer must not have a query or fragment."))
 
 
 def web_address(value: str, name: str) -> httpx.URL:
@@ -171,16 +178,16 @@ def web_address(value: str, name: str) -> httpx.URL:
     try:
         return vetted_url(value)
     except UnsafeURL:
-        raise _invalid(f"The offer's {name} is not a valid web address.") from None
+        raise _invalid(_("The offer's %(name)s is not a valid web address.", name=name)) from None
 
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        raise _invalid("The credential offer in the link is not valid JSON.") from None
+        raise _invalid(_("The credential offer in the link is not valid JSON.")) from None
     if not isinstance(value, dict):
-        raise _invalid("The credential offer is not a JSON object.")
+        raise _invalid(_("The credential offer is not a JSON object."))
     return value
 
 
@@ -188,7 +195,7 @@ def _configuration_ids(data: dict[str, Any]) -> tuple[str, ...]:
     # Draft 11 called them "credentials" (and allowed objects there, which we cannot match).
     ids = data.get("credential_configuration_ids", data.get("credentials"))
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
-        raise _invalid("The credential offer lists no credential_configuration_ids.")
+        raise _invalid(_("The credential offer lists no credential_configuration_ids."))
     return tuple(dict.fromkeys(ids))
 
 
@@ -197,12 +204,14 @@ def _pre_authorized_grant(data: dict[str, Any]) -> dict[str, Any]:
     grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, dict) else None
     if not isinstance(grant, dict):
         raise _invalid(
-            "This offer asks the wallet to sign in at the issuer (authorization code flow); "
-            "this wallet receives offers with a pre-authorized code only."
+            _(
+                "This offer asks the wallet to sign in at the issuer (authorization code "
+                "flow); this wallet receives offers with a pre-authorized code only."
+            )
         )
     code = grant.get("pre-authorized_code")
     if not isinstance(code, str) or not code:
-        raise _invalid("The credential offer's pre-authorized_code is missing.")
+        raise _invalid(_("The credential offer's pre-authorized_code is missing."))
     return grant
 
 

@@ -53,6 +53,7 @@ class OfferedOut(BaseModel):
     format: str
     name: str | None  # in the learner's language where the issuer gives it
     names: dict[str, str]
+    description: str | None = None  # what the issuer says of it (ours: ECTS, EQF, awarded by)
 
     @classmethod
     def of(cls, offered: OfferedCredential, pick: Picker) -> OfferedOut:
@@ -61,6 +62,7 @@ class OfferedOut(BaseModel):
             format=offered.format,
             name=pick(offered.names) or None,
             names=offered.names,
+            description=pick(offered.descriptions) or None,
         )
 
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, select
 
+from holder.i18n import _
 from holder.learner_service import LearnerService
 from holder.models import PendingOffer, StoredCredential
 from holder.receive.client import (
@@ -33,6 +34,7 @@ from holder.receive.client import (
     OpenID4VCIClient,
     choose_configuration,
     configuration_display,
+    display_descriptions,
     display_names,
     key_prover,
 )
@@ -63,6 +65,8 @@ class OfferedCredential:
     configuration_id: str
     format: str
     names: dict[str, str]  # {locale: name} from the issuer's display metadata
+    # {locale: description}: ours says "6 ECTS · EQF level 6 · awarded by …"
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,10 @@ class Receiving(LearnerService):
             if OFFER_PARAMETER in text or OFFER_URI_PARAMETER in text:
                 return text
         raise InvalidInput(
-            "The picture has a QR code, but it is not a credential offer (it may be a "
-            "request to share a credential, or a plain web link).",
+            _(
+                "The picture has a QR code, but it is not a credential offer (it may be a "
+                "request to share a credential, or a plain web link)."
+            ),
             code=NO_QR_CODE,
         )
 
@@ -185,9 +191,12 @@ class Receiving(LearnerService):
         )
         if not checked.bound_to_me:
             raise VerificationFailed(
-                f"{opened.issuer.host} issued this credential to "
-                f"{checked.summary['subject_id'] or 'nobody in particular'}, not to your "
-                "wallet's DID, so it was not stored.",
+                _(
+                    "%(host)s issued this credential to %(subject)s, not to your wallet's "
+                    "DID, so it was not stored.",
+                    host=opened.issuer.host,
+                    subject=checked.summary["subject_id"] or _("nobody in particular"),
+                ),
                 code="holder_binding_failed",
             )
         stored = await self._store.add(
@@ -216,8 +225,10 @@ class Receiving(LearnerService):
             or (fresh.tx_code is None) != (opened.offer.tx_code is None)
         ):
             raise InvalidInput(
-                "The issuer changed this offer since you opened it; open the link again to "
-                "see what it offers now.",
+                _(
+                    "The issuer changed this offer since you opened it; open the link again "
+                    "to see what it offers now."
+                ),
                 code=INVALID_OFFER,
             )
         return fresh
@@ -236,8 +247,10 @@ class Receiving(LearnerService):
         )
         if record is None or as_utc(record.expires_at) <= utcnow():
             raise NotFound(
-                "This offer is no longer waiting in your wallet (accepted, declined or "
-                "expired). Open the offer link again.",
+                _(
+                    "This offer is no longer waiting in your wallet (accepted, declined or "
+                    "expired). Open the offer link again."
+                ),
                 code=INVALID_OFFER if record is not None else "not_found",
             )
         plaintext = unseal(record.sealed_offer, self._kek, _binding(record.learner_id, record.id))
@@ -259,10 +272,12 @@ class Receiving(LearnerService):
 
 def _offered(issuer: Issuer, configuration_id: str) -> OfferedCredential:
     configuration = issuer.configurations[configuration_id]
+    display = configuration_display(configuration)
     return OfferedCredential(
         configuration_id=configuration_id,
         format=str(configuration.get("format")),
-        names=display_names(configuration_display(configuration)),
+        names=display_names(display),
+        descriptions=display_descriptions(display),
     )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from holder.i18n import _, all_of, any_of
 from holder.share.jsonpath import Step, select
 from holder.share.matching import WALLET_FORMATS, Candidate, short_type
 from shared.errors import InvalidInput
@@ -50,10 +51,10 @@ class ClaimQuery:
         return any(_same(value, wanted) for value in found for wanted in self.values)
 
     def describe(self) -> str:
-        path = " › ".join("(every item)" if step is None else str(step) for step in self.path)
+        path = " › ".join(_("(every item)") if step is None else str(step) for step in self.path)
         if self.values is None:
             return path
-        return f"{path} = {' or '.join(str(value) for value in self.values)}"
+        return f"{path} = {any_of(self.values)}"
 
 
 def _same(value: Any, wanted: Any) -> bool:
@@ -91,21 +92,20 @@ class CredentialQuery:
         return any(all(by_id[cid].matches(candidate) for cid in group) for group in self.claim_sets)
 
     def asks_for(self) -> list[str]:
-        asked = [f"format {self.format}"]
+        asked = [_("format %(format)s", format=self.format)]
         if self.type_values:
             alternatives = [
-                " and ".join(short_type(iri) for iri in alternative)
-                for alternative in self.type_values
+                all_of(short_type(iri) for iri in alternative) for alternative in self.type_values
             ]
-            asked.append("a credential of type " + " or ".join(alternatives))
+            asked.append(_("a credential of type %(types)s", types=any_of(alternatives)))
         if not self.claims:
-            asked.append("the whole credential")
+            asked.append(_("the whole credential"))
         elif self.claim_sets:
             by_id = {claim.id: claim for claim in self.claims}
             options = [
                 ", ".join(by_id[cid].describe() for cid in group) for group in self.claim_sets
             ]
-            asked.append("one of: " + "; or ".join(options))
+            asked.append(_("one of: %(options)s", options=any_of(options)))
         else:
             asked.extend(claim.describe() for claim in self.claims)
         return asked
@@ -140,12 +140,15 @@ class DcqlQuery:
         them, each required set needs one option whose queries are all answered."""
         if not self.credential_sets:
             return [
-                f"{query.id!r} needs a credential."
+                _("%(query)r needs a credential.", query=query.id)
                 for query in self.credentials
                 if query.id not in answered
             ]
         return [
-            "Answer one of: " + " or ".join("+".join(option) for option in cset.options) + "."
+            _(
+                "Answer one of: %(options)s.",
+                options=any_of("+".join(option) for option in cset.options),
+            )
             for cset in self.credential_sets
             if cset.required and not any(set(option) <= answered for option in cset.options)
         ]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from holder.i18n import _, lazy_gettext
 from holder.share.matching import Candidate
 
 MAX_FIELDS = 400
@@ -21,13 +22,13 @@ MAX_VALUE_CHARS = 500
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # JWT registered claims, as a person would call them.
 _CLAIM_LABELS = {
-    "iss": "Issuer",
-    "sub": "Subject (your wallet's identifier)",
-    "nbf": "Valid from (seconds since 1970)",
-    "exp": "Expires (seconds since 1970)",
-    "iat": "Issued (seconds since 1970)",
-    "jti": "Credential id",
-    "vc": "Credential",
+    "iss": lazy_gettext("Issuer"),
+    "sub": lazy_gettext("Subject (your wallet's identifier)"),
+    "nbf": lazy_gettext("Valid from (seconds since 1970)"),
+    "exp": lazy_gettext("Expires (seconds since 1970)"),
+    "iat": lazy_gettext("Issued (seconds since 1970)"),
+    "jti": lazy_gettext("Credential id"),
+    "vc": lazy_gettext("Credential"),
 }
 
 
@@ -63,13 +64,10 @@ def _flatten(value: Any, path: tuple[str, ...]) -> Iterator[DisclosedField]:
 
 
 def _label(path: tuple[str, ...]) -> str:
-    return (
-        " › ".join(
-            _CLAIM_LABELS.get(step, _words(step)) if i == 0 else _words(step)
-            for i, step in enumerate(path)
-        )
-        or "Value"
-    )
+    return " › ".join(
+        str(_CLAIM_LABELS[step]) if i == 0 and step in _CLAIM_LABELS else _words(step)
+        for i, step in enumerate(path)
+    ) or _("Value")
 
 
 def _words(step: str) -> str:

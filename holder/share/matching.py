@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from holder.i18n import _
 from holder.models import StoredCredential
 from holder.wallet.summary import credential_object
 from shared.credentials.formats.base import SignedDocument
@@ -194,23 +195,29 @@ def checked_picks(
     for query_id, credential_ids in selections.items():
         query = queries.get(query_id)
         if query is None:
-            raise InvalidInput(f"The request has no query {query_id!r}.")
+            raise InvalidInput(_("The request has no query %(query)r.", query=query_id))
         chosen = list(dict.fromkeys(credential_ids))
         if len(chosen) > 1 and not query.multiple:
-            raise InvalidInput(f"Pick one credential for {query_id!r}.")
+            raise InvalidInput(_("Pick one credential for %(query)r.", query=query_id))
         for credential_id in chosen:
             candidate = mine.get(credential_id)
             if candidate is None:
-                raise InvalidInput(f"Credential {credential_id!r} is not in your wallet.")
+                raise InvalidInput(
+                    _("Credential %(credential)r is not in your wallet.", credential=credential_id)
+                )
             if not query.matches(candidate):
                 raise InvalidInput(
-                    f"Credential {credential_id!r} does not answer what {query_id!r} asks for."
+                    _(
+                        "Credential %(credential)r does not answer what %(query)r asks for.",
+                        credential=credential_id,
+                        query=query_id,
+                    )
                 )
             picks.append(Pick(query, candidate))
         if chosen:
             answered.add(query_id)
     if unmet := query_set.unmet(answered):
-        raise InvalidInput("The request is not answered yet: " + " ".join(unmet))
+        raise InvalidInput(_("The request is not answered yet:") + " " + " ".join(unmet))
     if not picks:
-        raise InvalidInput("Pick at least one credential to share.")
+        raise InvalidInput(_("Pick at least one credential to share."))
     return picks

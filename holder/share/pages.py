@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from holder.deps import RuntimeDep, SessionDep, SettingsDep
+from holder.i18n import _
 from holder.pages.common import CsrfDep, LearnerPageDep, render
 from holder.receive.qr_image import MAX_IMAGE_BYTES, read_qr_codes
 from holder.share.disclosure import disclosed_fields
@@ -81,7 +82,8 @@ async def share_open(
 async def _read(upload: UploadFile) -> bytes:
     content = await upload.read(MAX_IMAGE_BYTES + 1)
     if len(content) > MAX_IMAGE_BYTES:
-        raise InvalidInput(f"The picture is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB.")
+        size = MAX_IMAGE_BYTES // (1024 * 1024)
+        raise InvalidInput(_("The picture is larger than %(size)s MiB.", size=size))
     return content
 
 
@@ -91,8 +93,10 @@ def _request_link(codes: list[str]) -> str:
         if text.split(":", 1)[0].lower() in SCHEMES:
             return text
     raise InvalidInput(
-        "The QR code in this picture is not a presentation request (openid4vp://…). "
-        "To receive a credential, use Receive instead."
+        _(
+            "The QR code in this picture is not a presentation request (openid4vp://…). "
+            "To receive a credential, use Receive instead."
+        )
     )
 
 
@@ -121,7 +125,7 @@ async def _consent(
         "view": view,
         "disclosures": disclosures,
         "picked": picked if picked is not None else _preselected(view),
-        "no_selective_disclosure": NO_SELECTIVE_DISCLOSURE,
+        "no_selective_disclosure": str(NO_SELECTIVE_DISCLOSURE),
         "pick_prefix": PICK_PREFIX,
         "error": error,
     }
@@ -153,7 +157,7 @@ async def answer(
         await sharing.decline(request_id)
         return _to_request(request_id)
     if action != "share":
-        raise InvalidInput("Press Share or Decline.")
+        raise InvalidInput(_("Press Share or Decline."))
     form = await request.form()
     picked = {
         str(key).removeprefix(PICK_PREFIX): [str(v) for v in form.getlist(key) if v]

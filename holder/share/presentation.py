@@ -30,6 +30,7 @@ from uuid import uuid4
 
 import httpx
 
+from holder.i18n import _
 from holder.share.matching import JWT_VC_JSON, Pick
 from holder.share.presentation_exchange import VP_FORMATS
 from holder.share.request import AuthorizationRequest
@@ -136,12 +137,17 @@ async def post_response(
         return VerifierAnswer(True, redirect_uri=_browser_url(body.get("redirect_uri")))
     if response.is_redirect:
         return VerifierAnswer(
-            False, error="The verifier answered with a redirect, which wallets do not follow."
+            False, error=_("The verifier answered with a redirect, which wallets do not follow.")
         )
     said = body.get("error_description") or body.get("error")
     detail = f": {shown(said)}" if isinstance(said, str) else ""
     return VerifierAnswer(
-        False, error=f"The verifier refused the answer ({response.status_code}){detail}."
+        False,
+        error=_(
+            "The verifier refused the answer (%(status)s)%(detail)s.",
+            status=response.status_code,
+            detail=detail,
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from jsonschema import Draft7Validator, ValidationError, validators
 from jsonschema.exceptions import SchemaError
 
+from holder.i18n import _, any_of
 from holder.share.jsonpath import JsonPath, compile_path
 from holder.share.matching import FORMAT_FAMILIES, JWT_VC_JSON, LDP_VC, Candidate
 from shared.errors import InvalidInput
@@ -82,17 +83,17 @@ class Field:
         text = self.paths[0].text
         if self.filter is not None:
             text += f" {_describe_filter(self.filter)}"
-        return f"{text} (optional)" if self.optional else text
+        return _("%(field)s (optional)", field=text) if self.optional else text
 
 
 def _describe_filter(schema: Mapping[str, Any]) -> str:
     if "const" in schema:
         return f"= {schema['const']}"
     if isinstance(schema.get("enum"), list):
-        return "one of " + ", ".join(str(value) for value in schema["enum"])
+        return _("one of: %(options)s", options=any_of(schema["enum"]))
     contains = schema.get("contains")
     if isinstance(contains, Mapping) and "const" in contains:
-        return f"includes {contains['const']}"
+        return _("includes %(value)s", value=contains["const"])
     if "pattern" in schema:
         return f"matching {schema['pattern']}"
     for bound, word in (("minimum", "at least"), ("exclusiveMinimum", "more than")):
@@ -127,9 +128,9 @@ class InputDescriptor:
     def asks_for(self) -> list[str]:
         asked = []
         if self.formats:
-            asked.append("format " + " or ".join(sorted(self.formats)))
+            asked.append(_("format %(format)s", format=any_of(sorted(self.formats))))
         asked.extend(f.describe() for f in self.fields)
-        return asked or ["any credential"]
+        return asked or [_("any credential")]
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,11 @@ class PresentationDefinition:
         return True
 
     def unmet(self, answered: set[str]) -> list[str]:
-        return [f"{d.id!r} needs a credential." for d in self.descriptors if d.id not in answered]
+        return [
+            _("%(query)r needs a credential.", query=d.id)
+            for d in self.descriptors
+            if d.id not in answered
+        ]
 
 
 def parse_definition(definition: Mapping[str, Any]) -> PresentationDefinition:
@@ -155,7 +160,10 @@ def parse_definition(definition: Mapping[str, Any]) -> PresentationDefinition:
         raise _invalid("it has no id.")
     if "submission_requirements" in definition:
         raise InvalidInput(
-            "This wallet does not support submission_requirements in a presentation definition yet."
+            _(
+                "This wallet does not support submission_requirements in a presentation "
+                "definition yet."
+            )
         )
     if not isinstance(descriptors, list) or not descriptors:
         raise _invalid("input_descriptors must be a non-empty array.")

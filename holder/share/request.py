@@ -42,6 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from holder.i18n import _
 from holder.share.matching import FORMAT_FAMILIES
 from shared.credentials.formats.vcdm import did_of
 from shared.crypto import jose
@@ -173,13 +174,13 @@ def parse_link(text: str) -> dict[str, str]:
     """
     text = text.strip()
     if not text:
-        raise InvalidInput("Paste the verifier's link (it starts with openid4vp://).")
+        raise InvalidInput(_("Paste the verifier's link (it starts with openid4vp://)."))
     if len(text) > MAX_LINK_CHARS:
-        raise invalid_request("The link is too long to be a presentation request.")
+        raise invalid_request(_("The link is too long to be a presentation request."))
     try:
         parts = urlsplit(text)
     except ValueError:
-        raise InvalidInput("This is not a presentation request link: it is malformed.") from None
+        raise InvalidInput(_("This is not a presentation request link: it is malformed.")) from None
     scheme = parts.scheme.lower()
     if scheme in SCHEMES:
         return query_parameters(parts.query)
@@ -189,7 +190,7 @@ def parse_link(text: str) -> dict[str, str]:
             return params
         return {"request_uri": text}
     raise InvalidInput(
-        "This is not a presentation request link: it should start with openid4vp://."
+        _("This is not a presentation request link: it should start with openid4vp://.")
     )
 
 
@@ -197,7 +198,7 @@ def query_parameters(query: str) -> dict[str, str]:
     """The parameters of a request link's query; refused when there are none."""
     params = _unique_parameters(query)
     if not params:
-        raise invalid_request("The link carries no presentation request.")
+        raise invalid_request(_("The link carries no presentation request."))
     return params
 
 
@@ -262,9 +263,17 @@ async def _fetch_request_object(
         )
     host = urlsplit(uri).hostname
     if response.is_redirect:
-        raise FetchFailed(f"{host} redirected the request; wallets do not follow redirects.")
+        raise FetchFailed(
+            _("%(host)s redirected the request; wallets do not follow redirects.", host=host)
+        )
     if response.status_code != httpx.codes.OK:
-        raise FetchFailed(f"{host} answered {response.status_code} for the request object.")
+        raise FetchFailed(
+            _(
+                "%(host)s answered %(status)s for the request object.",
+                host=host,
+                status=response.status_code,
+            )
+        )
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in JAR_MEDIA_TYPES:
         raise invalid_request_object(
@@ -328,7 +337,7 @@ async def _verified_by_did(
         )
     public_jwk = await fetching.resolver.public_jwk(kid)
     try:
-        _, claims = jose.verify_jwt(jar, public_jwk, expected_typ=JAR_TYP)
+        _header, claims = jose.verify_jwt(jar, public_jwk, expected_typ=JAR_TYP)
     except CredstackError as exc:
         raise invalid_request_object(f"The request object: {exc.description}") from None
     return claims, kid
@@ -352,7 +361,7 @@ def _client_id_scheme(client_id: str, draft_scheme: object) -> str:
         raise invalid_client(f"Unsupported client_id_scheme: {why}.")
     if client_id.startswith("did:"):
         return DID
-    prefix, colon, _ = client_id.partition(":")
+    prefix, colon, _rest = client_id.partition(":")
     if prefix in (REDIRECT_URI, DECENTRALIZED_IDENTIFIER):
         return prefix
     if not colon or prefix in ("https", "http"):

@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from holder.i18n import lazy_gettext
 from holder.share.service import QueryMatches, RequestView
 
-NO_SELECTIVE_DISCLOSURE = (
+NO_SELECTIVE_DISCLOSURE = lazy_gettext(
     "These credential formats have no selective disclosure: each credential you pick is "
     "sent whole, every field in it, not only the ones the verifier asks for."
 )
@@ -77,7 +78,7 @@ class PresentationRequestOut(BaseModel):
     verifier: VerifierOut
     queries: list[QueryOut]
     answerable: bool
-    disclosure: str = NO_SELECTIVE_DISCLOSURE
+    disclosure: str = str(NO_SELECTIVE_DISCLOSURE)
     redirect_uri: str | None = None
 
     @classmethod

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from holder.i18n import _
 from holder.learner_service import LearnerService
 from holder.models import PresentationRequest
 from holder.share import presentation
@@ -126,7 +127,7 @@ class Sharing(LearnerService):
     async def share(self, request_id: str, selections: Mapping[str, Sequence[str]]) -> Outcome:
         record = await self._pending(request_id)
         if as_utc(record.created_at) + REQUEST_TTL < utcnow():
-            raise Conflict("This request has expired; ask the verifier for a new one.")
+            raise Conflict(_("This request has expired; ask the verifier for a new one."))
         request = AuthorizationRequest.from_json(record.request)
         picks = checked_picks(query_set_of(request), await self._candidates(request), selections)
         await self._claim(record)
@@ -170,13 +171,13 @@ class Sharing(LearnerService):
             )
         )
         if record is None:
-            raise NotFound("No such presentation request in your wallet.")
+            raise NotFound(_("No such presentation request in your wallet."))
         return record
 
     async def _pending(self, request_id: str) -> PresentationRequest:
         record = await self._record(request_id)
         if record.status != PENDING:
-            raise Conflict(f"This request was answered already ({record.status}).")
+            raise Conflict(_("This request was answered already."))
         return record
 
     async def _claim(self, record: PresentationRequest) -> None:
@@ -193,7 +194,7 @@ class Sharing(LearnerService):
             .execution_options(synchronize_session=False)
         )
         if getattr(result, "rowcount", 0) != 1:
-            raise Conflict("This request is being answered already.")
+            raise Conflict(_("This request is being answered already."))
 
     def _answered(
         self,

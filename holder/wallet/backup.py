@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from holder.accounts.service import Accounts, key_owner
+from holder.i18n import _
 from holder.models import Learner, StoredCredential, StoredKey
 from holder.wallet.store import CredentialStore
 from holder.wallet.summary import credential_object, summarize
@@ -82,8 +83,11 @@ class WalletArchive:
     async def backup(self, passphrase: str) -> dict[str, Any]:
         if len(passphrase) < MIN_PASSPHRASE_LENGTH:
             raise InvalidInput(
-                f"Choose a passphrase of at least {MIN_PASSPHRASE_LENGTH} characters: it is "
-                "all that protects your wallet key in the backup file."
+                _(
+                    "Choose a passphrase of at least %(num)s characters: it is all that "
+                    "protects your wallet key in the backup file.",
+                    num=MIN_PASSPHRASE_LENGTH,
+                )
             )
         contents = {
             "holder": self._learner.did,
@@ -99,19 +103,21 @@ class WalletArchive:
     async def restore(self, content: bytes, passphrase: str) -> list[StoredCredential]:
         """Restore a backup file into this (new, empty) account; returns what was stored."""
         if len(content) > MAX_BACKUP_BYTES:
-            raise BackupError("This file is too large to be a wallet backup.")
+            raise BackupError(_("This file is too large to be a wallet backup."))
         if await self._store.all():
             raise Conflict(
-                "A backup can only be restored into a new, empty account: this one holds "
-                "credentials bound to its own key. Create a new account and restore there."
+                _(
+                    "A backup can only be restored into a new, empty account: this one holds "
+                    "credentials bound to its own key. Create a new account and restore there."
+                )
             )
         opened = await asyncio.to_thread(open_backup, content, passphrase)
         entries = opened.contents.get("credentials")
         if not isinstance(entries, list):
-            raise BackupError("The backup opened, but it lists no credentials.")
+            raise BackupError(_("The backup opened, but it lists no credentials."))
         did = did_key_from_jwk(opened.holder_key.public_jwk())
         if opened.contents.get("holder") not in (None, did):
-            raise BackupError("The backup's key does not belong to the DID it names.")
+            raise BackupError(_("The backup's key does not belong to the DID it names."))
         # Every check comes before the first write: a refused backup changes nothing.
         prepared = [_prepared(entry, did) for entry in entries]
         await self._adopt_key(opened.holder_key, did)
@@ -136,10 +142,10 @@ def _prepared(entry: Any, holder_did: str) -> dict[str, Any]:
     from an older wallet shows like everything else; the backup's own is the fallback.
     """
     if not isinstance(entry, dict) or entry.get("format") not in FORMATS:
-        raise BackupError("The backup holds a credential in a format this wallet lacks.")
+        raise BackupError(_("The backup holds a credential in a format this wallet lacks."))
     format_name, document = entry["format"], entry.get("credential")
     if not isinstance(document, dict | str):
-        raise BackupError("The backup holds a credential that is neither JSON nor a JWT.")
+        raise BackupError(_("The backup holds a credential that is neither JSON nor a JWT."))
     try:
         summary = summarize(document, format_name, holder_did=holder_did)
     except CredstackError:

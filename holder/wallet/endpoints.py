@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +25,8 @@ from holder.wallet.schemas import (
     StatusOut,
 )
 from holder.wallet.stack import Stack, build_stack
-from holder.wallet.status import StatusChecker, StatusListCache, refresh
-from holder.wallet.store import CredentialStore
+from holder.wallet.status import FRESH_CHECK_SECONDS, StatusChecker, StatusListCache, refresh
+from holder.wallet.store import MAX_PAGE, PAGE_SIZE, CredentialStore
 from holder.wallet.views import card_of
 from shared.clock import utcnow
 from shared.did.resolver import DIDResolver
@@ -56,7 +56,9 @@ def status_checker(request: Request, runtime: RuntimeDep, settings: SettingsDep)
     if cache is None:
         cache = request.app.state.status_list_cache = StatusListCache()
     resolver = DIDResolver(runtime.http, allow_http_loopback=settings.is_development)
-    return StatusChecker(runtime.http, resolver, cache)
+    # Every use is a learner asking "check now": lists older than a few seconds are fetched
+    # anew (a revocation shows at once), the cache still spares the issuer a fetch per learner.
+    return StatusChecker(runtime.http, resolver, cache, max_age_seconds=FRESH_CHECK_SECONDS)
 
 
 StatusCheckerDep = Annotated[StatusChecker, Depends(status_checker)]
@@ -96,9 +98,20 @@ def download(content: dict[str, Any], name: str) -> JSONResponse:
 
 @router.get("/credentials")
 async def list_credentials(
-    learner: LearnerDep, session: SessionDep, runtime: RuntimeDep
+    learner: LearnerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE_SIZE,
+    after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[CredentialSummaryOut]:
-    records = await store_of(session, learner, runtime).all()
+    """Newest first, ``limit`` at a time; a full page links to the next one (``Link``
+    header, rel="next"), which starts after the last credential listed."""
+    records = await store_of(session, learner, runtime).page(limit, after)
+    if len(records) == limit:
+        following = request.url.include_query_params(after=records[-1].id)
+        response.headers["Link"] = f'<{following}>; rel="next"'
     return [CredentialSummaryOut.of(card_of(record)) for record in records]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from holder.i18n import _, lazy_gettext
 from holder.models import Learner, StoredCredential
 from holder.wallet.store import CredentialStore
 from holder.wallet.summary import summarize
@@ -37,8 +38,8 @@ SOURCE_IMPORT = "import"
 # A compact JWS: three base64url parts (the signature may not be empty: unsigned is refused).
 _COMPACT_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _PRESENTATION = "VerifiablePresentation"
-NOT_BOUND_WARNING = (
-    "This credential is bound to another DID ({subject}), not to this wallet's. You can keep "
+NOT_BOUND_WARNING = lazy_gettext(
+    "This credential is bound to another DID (%(subject)s), not to this wallet's. You can keep "
     "and show it, but you cannot present it to a verifier that asks for proof that it is yours."
 )
 
@@ -78,12 +79,14 @@ async def check_credential(
     result = await get_format(format_name, resolver).verify_credential(document)
     if not result.verified:
         raise VerificationFailed(
-            "The credential did not verify, so it was not stored: " + "; ".join(result.problems)
+            _("The credential did not verify, so it was not stored:")
+            + " "
+            + "; ".join(result.problems)
         )
     summary = summarize(document, format_name, holder_did=holder_did)
     issuer = issuer_id(result.document)
     if issuer is None:
-        raise InvalidInput("The credential names no issuer.")
+        raise InvalidInput(_("The credential names no issuer."))
     return CheckedCredential(format_name, document, summary, issuer)
 
 
@@ -92,15 +95,19 @@ def read_credential_file(content: bytes) -> tuple[str, SignedDocument]:
     (``ldp_vc``), or a VC-JWT (``jwt_vc_json``) as text, as a JSON string, or wrapped as an
     OpenID4VCI response's ``{"credential": …}``."""
     if not content.strip():
-        raise InvalidInput("Choose the credential file to import.")
+        raise InvalidInput(_("Choose the credential file to import."))
     if len(content) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"The file is larger than {MAX_IMPORT_BYTES // 1024} KiB.")
+        raise InvalidInput(
+            _("The file is larger than %(size)s KiB.", size=MAX_IMPORT_BYTES // 1024)
+        )
     try:
         text = content.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         raise InvalidInput(
-            "This is not a credential file: an Open Badges 3.0 credential is a JSON file or a "
-            "JWT (text)."
+            _(
+                "This is not a credential file: an Open Badges 3.0 credential is a JSON file "
+                "or a JWT (text)."
+            )
         ) from None
     if _COMPACT_JWT.match(text):
         return "jwt_vc_json", text
@@ -108,20 +115,22 @@ def read_credential_file(content: bytes) -> tuple[str, SignedDocument]:
         value = json.loads(text)
     except (ValueError, RecursionError):
         raise InvalidInput(
-            "This file is neither JSON nor a JWT, so it cannot be an Open Badges 3.0 credential."
+            _("This file is neither JSON nor a JWT, so it cannot be an Open Badges 3.0 credential.")
         ) from None
     if read.is_map(value) and "credential" in value and "proof" not in value:
         value = value["credential"]
     if isinstance(value, str) and _COMPACT_JWT.match(value.strip()):
         return "jwt_vc_json", value.strip()
     if not isinstance(value, dict):
-        raise InvalidInput("The file does not hold a credential (a JSON object or a JWT).")
+        raise InvalidInput(_("The file does not hold a credential (a JSON object or a JWT)."))
     if _PRESENTATION in read.strings(value.get("type")):
-        raise InvalidInput("This file holds a presentation; import the credential itself.")
+        raise InvalidInput(_("This file holds a presentation; import the credential itself."))
     if "proof" not in value:
         raise InvalidInput(
-            "This credential carries no proof (signature), so the wallet cannot check who "
-            "issued it. Export it from your other wallet with its proof, or as a JWT."
+            _(
+                "This credential carries no proof (signature), so the wallet cannot check who "
+                "issued it. Export it from your other wallet with its proof, or as a JWT."
+            )
         )
     return "ldp_vc", value
 
@@ -151,5 +160,5 @@ class Importer:
         warnings = []
         if not checked.bound_to_me:
             subject = checked.summary["subject_id"] or "no DID"
-            warnings.append(NOT_BOUND_WARNING.format(subject=subject))
+            warnings.append(str(NOT_BOUND_WARNING) % {"subject": subject})
         return Imported(record, warnings)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from holder.deps import RuntimeDep, SessionDep, SettingsDep
+from holder.i18n import lazy_gettext
 from holder.pages.common import (
     CsrfDep,
     LearnerPageDep,
@@ -25,6 +26,7 @@ from holder.wallet.endpoints import (
     store_of,
 )
 from holder.wallet.status import refresh
+from holder.wallet.store import PAGE_SIZE
 from holder.wallet.views import card_of, detail_of
 from shared.errors import CredstackError
 from shared.pages import discard_changes
@@ -33,8 +35,8 @@ router = APIRouter(include_in_schema=False)
 
 # What a page says after a redirect: a fixed set, so a link cannot make the page say anything.
 NOTICES = {
-    "deleted": "The credential was deleted from your wallet.",
-    "refreshed": "Status checked with the issuers just now.",
+    "deleted": lazy_gettext("The credential was deleted from your wallet."),
+    "refreshed": lazy_gettext("Status checked with the issuers just now."),
 }
 Notice = Annotated[str | None, Query(max_length=32)]
 Passphrase = Annotated[str, Form(max_length=1024)]
@@ -47,13 +49,18 @@ async def home(
     session: SessionDep,
     runtime: RuntimeDep,
     notice: Notice = None,
+    after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     if learner is None:
         return render(request, "wallet/welcome.html", {})
-    records = await store_of(session, learner, runtime).all()
+    records = await store_of(session, learner, runtime).page(PAGE_SIZE, after)
     cards = [card_of(record) for record in records]
+    # A full page may have more after it: the link starts after its last card.
+    older = records[-1].id if len(records) == PAGE_SIZE else None
     return render(
-        request, "wallet/cards.html", {"cards": cards, "notice": NOTICES.get(notice or "")}
+        request,
+        "wallet/cards.html",
+        {"cards": cards, "notice": NOTICES.get(notice or ""), "older": older},
     )
 
 

@@ -98,6 +98,12 @@ class StackOut(BaseModel):
     by_level: list[LevelTotalOut]
     programmes: list[ProgrammeOut]
     not_counted: list[str] = Field(description="ids of revoked or suspended credentials")
+    other_identity: list[str] = Field(
+        default=[], description="ids of credentials bound to another identity (not added)"
+    )
+    repeated: list[str] = Field(
+        default=[], description="ids of further copies of an achievement counted once"
+    )
 
     @classmethod
     def of(cls, stack: Stack) -> StackOut:
@@ -121,6 +127,8 @@ class StackOut(BaseModel):
                 for p in stack.programmes
             ],
             not_counted=[card.id for card in stack.not_counted],
+            other_identity=[card.id for card in stack.other_identity],
+            repeated=[card.id for card in stack.repeated],
         )
 
 

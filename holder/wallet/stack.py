@@ -2,7 +2,10 @@
 toward the programmes their stackability statements name.
 
 Revoked and suspended credentials do not count: the issuer has withdrawn them (for now).
-An expired credential still counts: the learning it records happened.
+An expired credential still counts: the learning it records happened. Each achievement
+counts once: a micro-credential received twice (two offers, or both formats of one award)
+is the same learning. A credential bound to another identity (an import from someone
+else's export) is not the learner's learning to claim: it is listed apart, not added.
 
 Fields of study are grouped whatever language the reader reads them in: two credentials
 are in one field when they carry the same ISCED-F code (an alignment to ISCED-F) or the
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from holder.i18n import _
 from holder.models import StoredCredential
 from holder.wallet.summary import credential_object
 from holder.wallet.views import REVOKED, SUSPENDED, CardView, card_of
@@ -68,13 +72,16 @@ class Stack:
     by_field: dict[str, FieldTotal]  # by the name in its default language; "Other" last
     by_level: dict[int | None, Total]  # None: no EQF level given
     programmes: list[ProgrammeProgress]
-    not_counted: list[CardView]
+    not_counted: list[CardView]  # revoked or suspended
+    # Bound to another identity: shown apart, never in the totals.
+    other_identity: list[CardView] = field(default_factory=list)
+    repeated: list[CardView] = field(default_factory=list)  # an achievement counted already
 
     def fields_named(self, name_of: Callable[[LocalizedText], str]) -> list[tuple[str, FieldTotal]]:
         """The fields as one reader sees them: each named by ``name_of`` (which picks the
         reader's language), in the alphabetical order of those names, "Other" last."""
         named = [
-            (name_of(total.name) if total.name else OTHER_FIELD, total)
+            (name_of(total.name) if total.name else _("Other"), total)
             for total in self.by_field.values()
         ]
         return sorted(named, key=lambda item: (item[1].name is None, item[0].casefold()))
@@ -166,16 +173,28 @@ def build_stack(items: Iterable[tuple[StoredCredential, SignedDocument]]) -> Sta
     by_level: dict[int | None, Total] = {}
     programmes: dict[str, ProgrammeProgress] = {}
     not_counted: list[CardView] = []
+    other_identity: list[CardView] = []
+    repeated: list[CardView] = []
+    counted: set[tuple[str, ...]] = set()
     for record, document in items:
         card = card_of(record)
         if card.status in NOT_COUNTED:
             not_counted.append(card)
+            continue
+        if card.bound_to_me is False:
+            other_identity.append(card)
             continue
         view = _parsed(record, document)
         # The document is the truth; the stored summary stands in for what parsing misses.
         achievement = view.achievement if view else None
         ects = achievement.ects if achievement and achievement.ects is not None else card.ects
         level = (achievement.eqf_level if achievement else None) or card.eqf_level
+        same_as = _achievement_key(achievement, card, ects, level)
+        if same_as is not None and same_as in counted:
+            repeated.append(card)
+            continue
+        if same_as is not None:
+            counted.add(same_as)
         total.add(ects)
         by_field.of(achievement, card).add(ects)
         by_level.setdefault(level, Total()).add(ects)
@@ -193,4 +212,28 @@ def build_stack(items: Iterable[tuple[StoredCredential, SignedDocument]]) -> Sta
         by_level=dict(sorted(by_level.items(), key=lambda item: (item[0] is None, item[0] or 0))),
         programmes=sorted(programmes.values(), key=lambda p: (-p.ects, p.key)),
         not_counted=not_counted,
+        other_identity=other_identity,
+        repeated=repeated,
+    )
+
+
+def _achievement_key(
+    achievement: AchievementView | None, card: CardView, ects: Decimal | None, level: int | None
+) -> tuple[str, ...] | None:
+    """What makes two credentials one achievement: the same issuer, achievement id (the
+    course's URI), title (in its default language), ECTS and EQF level. A course whose id is
+    reused with other content is counted apart: better a changed course counted than hidden.
+    None when there is neither id nor title to go by."""
+    title = achievement.name.text if achievement and achievement.name else None
+    title = title or next(iter(card.title.values()), None)
+    identifier = achievement.id if achievement is not None else None
+    if not (title or identifier):
+        return None
+    workload = str(ects.normalize()) if ects is not None else ""
+    return (
+        card.issuer_id or "",
+        identifier or "",
+        _folded(title or ""),
+        workload,
+        str(level or ""),
     )

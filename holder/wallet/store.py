@@ -7,18 +7,34 @@ exactly like an id that does not exist, so ids reveal nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import DateTime, delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from holder.i18n import _
 from holder.models import ActivityEvent, Learner, StoredCredential
+from holder.wallet.views import CardSource
 from shared.clock import new_id, utcnow
 from shared.credentials.formats.base import SignedDocument
 from shared.crypto.encryption import binding_data, seal, unseal
 from shared.errors import CryptoError, NotFound
 
 _LABEL = "credstack/wallet-credential/v1"
+# The list (page and API) shows a page at a time: a wallet may hold thousands of credentials.
+PAGE_SIZE = 25
+MAX_PAGE = 200
+_CARD_COLUMNS = (
+    StoredCredential.id,
+    StoredCredential.format,
+    StoredCredential.source,
+    StoredCredential.received_at,
+    StoredCredential.status,
+    StoredCredential.status_checked_at,
+    StoredCredential.summary,
+    StoredCredential.issuer_id,
+)
 
 
 def _binding(learner_id: str, credential_id: str) -> bytes:
@@ -67,6 +83,38 @@ class CredentialStore:
         )
         return list(rows)
 
+    async def page(self, limit: int, after: str | None = None) -> Sequence[CardSource]:
+        """Up to ``limit`` credentials, newest first, following the credential ``after`` (the
+        last of the page before; an id that is not this learner's starts from the newest).
+
+        Only the columns a card shows, as plain rows: the sealed documents stay in the
+        database, and no ORM object is built or tracked per card."""
+        query = (
+            select(*_CARD_COLUMNS)
+            .where(StoredCredential.learner_id == self._learner.id)
+            .order_by(StoredCredential.received_at.desc(), StoredCredential.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            anchor = (
+                await self._session.execute(
+                    select(StoredCredential.received_at, StoredCredential.id).where(
+                        StoredCredential.id == after,
+                        StoredCredential.learner_id == self._learner.id,
+                    )
+                )
+            ).one_or_none()
+            if anchor is not None:
+                # Keyset, not offset: the index finds the next page however deep it is.
+                query = query.where(
+                    tuple_(StoredCredential.received_at, StoredCredential.id)
+                    < tuple_(
+                        literal(anchor.received_at, DateTime(timezone=True)), literal(anchor.id)
+                    )
+                )
+        rows: Sequence[CardSource] = (await self._session.execute(query)).all()
+        return rows
+
     async def get(self, credential_id: str) -> StoredCredential:
         record = await self._session.scalar(
             select(StoredCredential).where(
@@ -75,7 +123,7 @@ class CredentialStore:
             )
         )
         if record is None:
-            raise NotFound("No such credential in your wallet.")
+            raise NotFound(_("No such credential in your wallet."))
         return record
 
     def document(self, record: StoredCredential) -> SignedDocument:
@@ -98,7 +146,7 @@ class CredentialStore:
     async def set_status(self, record: StoredCredential, status: str) -> None:
         """Record what a status check found (the record must be this learner's)."""
         if record.learner_id != self._learner.id:
-            raise NotFound("No such credential in your wallet.")
+            raise NotFound(_("No such credential in your wallet."))
         record.status = status
         record.status_checked_at = utcnow()
         await self._session.flush()

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from holder.i18n import _
 from shared.credentials.formats.base import SignedDocument
 from shared.credentials.microcredential import values as read
 from shared.credentials.microcredential.i18n import LocalizedText
@@ -53,7 +54,7 @@ def credential_object(document: SignedDocument, format_name: str) -> dict[str, A
             raise InvalidInput(f"A {format_name} credential is a JSON object, not a string.")
         return unverified_claims(document)
     if not isinstance(document, dict):
-        raise InvalidInput("A credential is a JSON object or a JWT.")
+        raise InvalidInput(_("A credential is a JSON object or a JWT."))
     return document
 
 

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
+from holder.i18n import lazy_gettext
 from holder.models import StoredCredential
 from holder.wallet.summary import credential_object
 from shared.clock import as_utc, utcnow
@@ -27,11 +28,11 @@ SUSPENDED = "suspended"
 EXPIRED = "expired"
 UNKNOWN = "unknown"
 STATUS_LABELS = {
-    VALID: "Valid",
-    REVOKED: "Revoked",
-    SUSPENDED: "Suspended",
-    EXPIRED: "Expired",
-    UNKNOWN: "Status unknown",
+    VALID: lazy_gettext("Valid"),
+    REVOKED: lazy_gettext("Revoked"),
+    SUSPENDED: lazy_gettext("Suspended"),
+    EXPIRED: lazy_gettext("Expired"),
+    UNKNOWN: lazy_gettext("Status unknown"),
 }
 
 
@@ -105,10 +106,24 @@ class CardView:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, STATUS_LABELS[UNKNOWN])
+        return str(STATUS_LABELS.get(self.status, STATUS_LABELS[UNKNOWN]))
 
 
-def effective_status(record: StoredCredential, now: datetime | None = None) -> str:
+class CardSource(Protocol):
+    """What a card is read from: a stored credential, or just its listed columns
+    (``CredentialStore.page``), which leave the sealed document in the database."""
+
+    id: str
+    format: str
+    source: str
+    received_at: datetime
+    status: str
+    status_checked_at: datetime | None
+    summary: Any
+    issuer_id: str
+
+
+def effective_status(record: CardSource, now: datetime | None = None) -> str:
     """The last checked status, except that a credential past its expiry shows as expired
     at once: the date is in the credential, no status list is needed for it."""
     if record.status in (REVOKED, SUSPENDED):
@@ -119,7 +134,7 @@ def effective_status(record: StoredCredential, now: datetime | None = None) -> s
     return record.status if record.status in STATUS_LABELS else UNKNOWN
 
 
-def card_of(record: StoredCredential, now: datetime | None = None) -> CardView:
+def card_of(record: CardSource, now: datetime | None = None) -> CardView:
     summary = record.summary if isinstance(record.summary, dict) else {}
     return CardView(
         id=record.id,

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from issuer.awards.offers import Offers, offer_link
-from issuer.awards.registrar import MAX_OFFSET, MAX_PAGE, Registrar
+from issuer.awards.registrar import MAX_OFFSET, MAX_PAGE, MAX_QUERY_LENGTH, Registrar
 from issuer.awards.schemas import AwardIn, AwardList, AwardOut, AwardSummary, NewOfferIn, OfferOut
 from issuer.deps import AdminDep, RuntimeDep, SessionDep, SettingsDep
+from issuer.mail.schemas import MessageOut
+from issuer.mail.service import Mailer
 from shared.qr import qr_png, qr_svg
 
 router = APIRouter(prefix="/api/v1/awards", tags=["awards"])
@@ -40,12 +42,20 @@ async def list_awards(
     settings: SettingsDep,
     runtime: RuntimeDep,
     achievement_id: str | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="Only awards whose learner's name, e-mail or student id contains this "
+            "(any case)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AwardList:
-    """Awards, newest first, optionally of one micro-credential."""
+    """Awards, newest first, optionally of one micro-credential or found by their learner."""
     registrar = Registrar(session, settings, runtime.key_encryption_key)
-    page = await registrar.page(achievement_id=achievement_id, limit=limit, offset=offset)
+    page = await registrar.page(achievement_id=achievement_id, query=q, limit=limit, offset=offset)
     return AwardList(
         items=[AwardSummary.of(row) for row in page.rows],
         total=page.total,
@@ -59,7 +69,10 @@ async def get_award(
     award_id: str, actor: AdminDep, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
 ) -> AwardOut:
     registrar = Registrar(session, settings, runtime.key_encryption_key)
-    return AwardOut.of(await registrar.record(award_id), settings)
+    award = AwardOut.of(await registrar.record(award_id), settings)
+    mailer = Mailer(session, settings, runtime.key_encryption_key)
+    award.email = [MessageOut.of(message) for message in await mailer.messages_for(award_id)]
+    return award
 
 
 @router.post("/{award_id}/offers", status_code=201, response_model_exclude_none=True)
@@ -74,7 +87,7 @@ async def create_offer(
     """A fresh offer for the award; its earlier unredeemed offers stop working."""
     registrar = Registrar(session, settings, runtime.key_encryption_key)
     award, offer = await registrar.new_offer(
-        award_id, with_tx_code=bool(body and body.tx_code), actor=actor.name
+        award_id, with_tx_code=body.tx_code if body else None, actor=actor.name
     )
     return OfferOut.of(award.id, offer, settings)
 

@@ -22,9 +22,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.admin.audit import record_many
-from issuer.models import Award, CredentialOffer
+from issuer.models import AchievementVersion, Award, CredentialOffer
 from issuer.oid4vci.codes import PreAuthorizedCodes, TxCodeDigests
-from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT
+from issuer.oid4vci.configurations import ALL, PRE_AUTHORIZED_GRANT, achievement_configuration_ids
 from issuer.settings import IssuerSettings
 from shared.clock import as_utc, new_id, utcnow
 from shared.errors import NotFound
@@ -129,8 +129,20 @@ class Offers:
             tx_code, offer.tx_code_hash
         )
 
-    def offer_object(self, offer: CredentialOffer) -> dict[str, Any]:
-        """The offer as a wallet reads it, with a pre-authorized code minted just now."""
+    async def achievement_id(self, offer: CredentialOffer) -> str | None:
+        """The micro-credential the offer's award is of (its configurations name it)."""
+        return await self._session.scalar(
+            select(AchievementVersion.achievement_id)
+            .join(Award, Award.achievement_version_id == AchievementVersion.id)
+            .where(Award.id == offer.award_id)
+        )
+
+    def offer_object(
+        self, offer: CredentialOffer, achievement_id: str | None = None
+    ) -> dict[str, Any]:
+        """The offer as a wallet reads it, with a pre-authorized code minted just now; it
+        names the achievement's own configurations (whose display is the course) when
+        ``achievement_id`` is given, else the catalogue-wide ones."""
         grant: dict[str, Any] = {"pre-authorized_code": self._codes.mint(offer.id, utcnow())}
         if offer.tx_code_hash:
             grant["tx_code"] = {
@@ -140,7 +152,9 @@ class Offers:
             }
         return {
             "credential_issuer": self._settings.base_url,
-            "credential_configuration_ids": list(ALL),
+            "credential_configuration_ids": (
+                achievement_configuration_ids(achievement_id) if achievement_id else list(ALL)
+            ),
             "grants": {PRE_AUTHORIZED_GRANT: grant},
         }
 

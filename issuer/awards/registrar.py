@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer.awards.offers import NewOffer, Offers
@@ -22,6 +22,8 @@ from shared.credentials.microcredential.model import CatalogueEntry
 from shared.errors import Conflict, NotFound
 
 MAX_PAGE = 200
+# A search is a name, an e-mail address or a student id, or a part of one.
+MAX_QUERY_LENGTH = 200
 # Past any real listing, and well inside the 64-bit integers both databases take.
 MAX_OFFSET = 1_000_000_000
 
@@ -65,6 +67,11 @@ def offer_state(offer: CredentialOffer, max_failures: int) -> str:
     return "live"
 
 
+def pin_by_default(offers: list[CredentialOffer]) -> bool:
+    """Whether a new offer asks for a PIN unless told otherwise: as the last one did."""
+    return bool(offers) and offers[-1].tx_code_hash is not None
+
+
 class Registrar:
     def __init__(self, session: AsyncSession, settings: IssuerSettings, kek: bytes) -> None:
         self._session = session
@@ -79,12 +86,17 @@ class Registrar:
         return award, await self._offers.create(award, with_tx_code=with_tx_code, actor=actor)
 
     async def new_offer(
-        self, award_id: str, *, with_tx_code: bool, actor: str
+        self, award_id: str, *, with_tx_code: bool | None, actor: str
     ) -> tuple[Award, NewOffer]:
-        """A fresh offer (a lost e-mail, an expired code); the award's earlier ones end."""
+        """A fresh offer (a lost e-mail, an expired code); the award's earlier ones end.
+
+        ``with_tx_code=None`` keeps what the award's last offer did: an award that was
+        guarded by a PIN stays guarded unless the registrar says otherwise."""
         award = await self._awards.get(award_id)
         if award.status != "active":
             raise Conflict(f"This award is {award.status}: reinstate it before offering it again.")
+        if with_tx_code is None:
+            with_tx_code = pin_by_default(await self._offers.for_award(award_id))
         return award, await self._offers.create(award, with_tx_code=with_tx_code, actor=actor)
 
     async def shown_offer(
@@ -109,9 +121,15 @@ class Registrar:
         return NewOffer(offer, uri_token, tx_code)
 
     async def page(
-        self, *, achievement_id: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        *,
+        achievement_id: str | None = None,
+        query: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
     ) -> AwardPage:
-        """Awards, newest first, optionally of one micro-credential."""
+        """Awards, newest first, optionally of one micro-credential, optionally only those
+        whose learner's name, e-mail address or student id contains ``query`` (any case)."""
         limit = max(1, min(limit, MAX_PAGE))
         offset = max(0, min(offset, MAX_OFFSET))
         joined = select(Award, AchievementVersion).join(
@@ -123,6 +141,25 @@ class Registrar:
             counted = counted.join(
                 AchievementVersion, AchievementVersion.id == Award.achievement_version_id
             ).where(AchievementVersion.achievement_id == achievement_id)
+        wanted = (query or "").strip()[:MAX_QUERY_LENGTH]
+        if wanted:
+            # autoescape: a "%" or "_" typed by the registrar is a character, not a wildcard.
+            # SQLite's lower() folds ASCII letters only, so "żółć" would miss "Żółć": the
+            # query is also tried as names are written (capitalised) and in lower case.
+            spellings = dict.fromkeys([wanted, wanted.lower(), wanted.title()])
+            matches = or_(
+                *(
+                    column.icontains(spelling, autoescape=True)
+                    for column in (
+                        Award.learner_name,
+                        Award.learner_email,
+                        Award.learner_student_id,
+                    )
+                    for spelling in spellings
+                )
+            )
+            joined = joined.where(matches)
+            counted = counted.where(matches)
         result = await self._session.execute(
             joined.order_by(Award.awarded_at.desc(), Award.id).limit(limit).offset(offset)
         )

@@ -12,6 +12,7 @@ from issuer.awards.offers import NewOffer
 from issuer.awards.registrar import AwardRecord, AwardRow, offer_state
 from issuer.awards.service import Recipient
 from issuer.catalogue.schemas import UtcDatetime
+from issuer.mail.schemas import MessageOut
 from issuer.settings import IssuerSettings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -69,7 +70,10 @@ class AwardIn(RecipientIn):
 class NewOfferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tx_code: bool = False
+    tx_code: bool | None = Field(
+        default=None,
+        description="Guard the new offer with a PIN; left out, as the award's last offer did.",
+    )
 
 
 class OfferOut(BaseModel):
@@ -170,6 +174,8 @@ class AwardOut(BaseModel):
     cohort_id: str | None
     credentials: list[IssuedOut]
     offers: list[OfferRecordOut]
+    # The offer e-mails to the learner, newest first, each with its state in words.
+    email: list[MessageOut] = []
 
     @classmethod
     def of(cls, record: AwardRecord, settings: IssuerSettings) -> AwardOut:

@@ -246,6 +246,8 @@ OFFER_COLUMNS = (
     "wallet_link",
     "qr_png_url",
     "tx_code",
+    # "new offer", or why the learner has none: "already received", "revoked", "suspended".
+    "status",
 )
 
 

@@ -1,7 +1,12 @@
 """The credential configurations this issuer offers: every micro-credential in both formats.
 
 A wallet picks the format it supports; the award comes from the pre-authorized code, so one
-configuration per format serves the whole catalogue.
+configuration per format serves the whole catalogue. Each micro-credential of the catalogue
+also has a configuration per format of its own (``MicroCredential_ldp_vc__<achievement id>``)
+whose display names the course, so that any wallet can show what it is before the learner
+accepts; offers name those. Both kinds issue the same credential: a per-achievement one is
+the format's configuration narrowed to one achievement, and counts as that format when the
+issuer checks that an offer yields one credential per format.
 """
 
 from __future__ import annotations
@@ -45,6 +50,41 @@ class Configuration:
         if self.contexts is not None:
             definition = {"@context": list(self.contexts), **definition}
         return definition
+
+
+ACHIEVEMENT_SEPARATOR = "__"
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A configuration id as a wallet names it: the format's configuration, and the
+    achievement it is narrowed to (None for the catalogue-wide one)."""
+
+    configuration: Configuration
+    achievement_id: str | None
+
+
+def achievement_configuration_id(configuration_id: str, achievement_id: str) -> str:
+    return f"{configuration_id}{ACHIEVEMENT_SEPARATOR}{achievement_id}"
+
+
+def achievement_configuration_ids(achievement_id: str) -> list[str]:
+    """What an offer for an award of ``achievement_id`` names: its own configurations."""
+    return [achievement_configuration_id(identifier, achievement_id) for identifier in ALL]
+
+
+def resolve(configuration_id: str) -> Requested | None:
+    """The configuration behind an id of either kind; None for an id we never published."""
+    base, separator, achievement_id = configuration_id.partition(ACHIEVEMENT_SEPARATOR)
+    configuration = CONFIGURATIONS.get(base)
+    if configuration is None or (separator and not achievement_id):
+        return None
+    return Requested(configuration, achievement_id or None)
+
+
+def format_of(configuration_id: str) -> str | None:
+    requested = resolve(configuration_id)
+    return requested.configuration.format if requested is not None else None
 
 
 CONFIGURATIONS = {

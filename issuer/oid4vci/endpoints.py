@@ -12,7 +12,9 @@ from fastapi import APIRouter, Form, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer.awards.offers import Offers
+from issuer.catalogue.service import Catalogue
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
+from issuer.oid4vci import repository
 from issuer.oid4vci.limits import CREDENTIAL_LIMITS, NONCE_LIMITS, TOKEN_LIMITS
 from issuer.oid4vci.metadata import (
     CREDENTIAL_PATH,
@@ -20,8 +22,10 @@ from issuer.oid4vci.metadata import (
     NOTIFICATION_PATH,
     TOKEN_PATH,
     authorization_server_metadata,
+    catalogue_courses,
     credential_issuer_metadata,
 )
+from issuer.oid4vci.rendered import rendered_documents
 from issuer.oid4vci.schemas import (
     CredentialResponse,
     Draft13CredentialResponse,
@@ -39,26 +43,44 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"description": "Too many requests; see Retry-After (seconds)."}
 }
 Authorization = Annotated[str | None, Header()]
+JSON = "application/json"
+JSON_DOCUMENT: dict[int | str, dict[str, Any]] = {200: {"content": {JSON: {}}}}
 
 
 def _no_store(body: Any, status_code: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status_code, headers=NO_STORE)
 
 
-@router.get("/.well-known/openid-credential-issuer")
+@router.get("/.well-known/openid-credential-issuer", responses=JSON_DOCUMENT)
 async def credential_issuer_metadata_document(
-    session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+    request: Request, session: SessionDep, settings: SettingsDep, runtime: RuntimeDep
+) -> Response:
     """Credential issuer metadata (OpenID4VCI 1.0 §12.2; the draft-13 URL is the same)."""
-    organisations = await Organisations(session, settings, runtime.key_encryption_key).all()
-    names = [LocalizedText.model_validate(organisation.name) for organisation in organisations]
-    return credential_issuer_metadata(settings, names)
+
+    async def render() -> dict[str, Any]:
+        organisations = await Organisations(session, settings, runtime.key_encryption_key).all()
+        names = {o.id: LocalizedText.model_validate(o.name) for o in organisations}
+        items = await Catalogue(session, settings.base_url).items()
+        courses = catalogue_courses(items, names)
+        return credential_issuer_metadata(settings, names.values(), courses)
+
+    version = await repository.catalogue_version(session)
+    body = await rendered_documents(request.app).body("credential_issuer", version, render)
+    return Response(body, media_type=JSON)
 
 
-@router.get("/.well-known/oauth-authorization-server")
-async def authorization_server_metadata_document(settings: SettingsDep) -> dict[str, Any]:
+@router.get("/.well-known/oauth-authorization-server", responses=JSON_DOCUMENT)
+async def authorization_server_metadata_document(
+    request: Request, settings: SettingsDep
+) -> Response:
     """OAuth 2.0 authorization server metadata (RFC 8414): the token endpoint and grant."""
-    return authorization_server_metadata(settings)
+
+    async def render() -> dict[str, Any]:
+        return authorization_server_metadata(settings)
+
+    # A function of the settings alone: rendered once per process.
+    body = await rendered_documents(request.app).body("authorization_server", None, render)
+    return Response(body, media_type=JSON)
 
 
 @router.get("/credential-offer/{uri_token}")
@@ -69,7 +91,7 @@ async def credential_offer(
     time with a fresh short-lived pre-authorized code."""
     offers = Offers(session, settings, runtime.key_encryption_key)
     offer = await offers.live_by_uri_token(uri_token)
-    return _no_store(offers.offer_object(offer))
+    return _no_store(offers.offer_object(offer, await offers.achievement_id(offer)))
 
 
 @router.post(

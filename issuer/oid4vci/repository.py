@@ -8,15 +8,26 @@ which of two concurrent requests wins, on SQLite (one writer at a time) as on Po
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, delete, select, update
+from sqlalchemy import ColumnElement, Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from issuer.models import AccessToken, CredentialOffer, IssuedCredential, Nonce
+from issuer.models import (
+    AccessToken,
+    Achievement,
+    AchievementVersion,
+    CredentialOffer,
+    IssuedCredential,
+    Nonce,
+    Organisation,
+)
+
+HOUSEKEEPING_EVERY = 64
 
 
 async def _one_returned(session: AsyncSession, statement: Update) -> Any | None:
@@ -44,8 +55,32 @@ def _nonce_live(value_hash: str, now: datetime) -> tuple[ColumnElement[bool], ..
     return (Nonce.value_hash == value_hash, Nonce.used_at.is_(None), Nonce.expires_at > now)
 
 
+async def catalogue_version(session: AsyncSession) -> tuple[Any, ...]:
+    """What changes whenever the catalogue does, in one aggregate query: a micro-credential
+    added or removed (count), edited (its new version) or retired or reinstated (updated_at);
+    an organisation added (organisations are never renamed or removed)."""
+    organisations = select(func.count(Organisation.id)).scalar_subquery()
+    row = (
+        await session.execute(
+            select(
+                func.count(Achievement.id),
+                func.coalesce(func.sum(Achievement.current_version), 0),
+                func.max(Achievement.updated_at),
+                organisations,
+            )
+        )
+    ).one()
+    return tuple(row)
+
+
 async def offer(session: AsyncSession, offer_id: str) -> CredentialOffer | None:
     return await session.get(CredentialOffer, offer_id)
+
+
+async def achievement_of(session: AsyncSession, version_id: str) -> str | None:
+    """The achievement an awarded version belongs to."""
+    version = await session.get(AchievementVersion, version_id)
+    return version.achievement_id if version is not None else None
 
 
 async def take_tx_code_attempt(
@@ -111,9 +146,12 @@ async def access_token(session: AsyncSession, token_hash: str) -> AccessToken | 
 async def add_nonce(
     session: AsyncSession, value_hash: str, *, now: datetime, ttl: timedelta
 ) -> None:
-    # Housekeeping rides on nonce creation, so the table stays as small as its traffic
-    # (nonces a lifetime past their expiry can only ever be answered with invalid_nonce).
-    await session.execute(delete(Nonce).where(Nonce.expires_at < now - ttl))
+    # Housekeeping rides on one nonce creation in HOUSEKEEPING_EVERY, so the table stays as
+    # small as its traffic (nonces a lifetime past their expiry can only ever be answered
+    # with invalid_nonce) without a DELETE in every request, where concurrent requests
+    # would also queue for the same expired rows.
+    if secrets.randbelow(HOUSEKEEPING_EVERY) == 0:
+        await session.execute(delete(Nonce).where(Nonce.expires_at < now - ttl))
     session.add(Nonce(value_hash=value_hash, created_at=now, expires_at=now + ttl))
 
 

@@ -42,6 +42,8 @@ from issuer.oid4vci.configurations import (
     PRE_AUTHORIZED_GRANT,
     PROOF_TYPE_JWT,
     Configuration,
+    Requested,
+    resolve,
 )
 from issuer.oid4vci.errors import (
     CREDENTIAL_REQUEST_DENIED,
@@ -155,14 +157,15 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
         if not code:
             raise ProtocolError("pre-authorized_code is missing.", code=INVALID_REQUEST)
         offer_id = self._codes.offer_id(code, utcnow())
-        # Everything before the redemption runs in units of work of its own, before the
-        # request's unit of work takes a connection: no request ever holds two connections,
-        # so a burst cannot take the whole pool with requests each waiting for a second one.
-        offer = await in_own_unit_of_work(
-            self._sessions, lambda session: repository.offer(session, offer_id)
-        )
+        offer = await repository.offer(self._session, offer_id)
         if offer is None or not is_live(offer):
             raise _invalid_grant()
+        if offer.tx_code_hash is not None and tx_code:
+            # A tx_code attempt runs in units of work of its own: the request's read ends
+            # first, so that no request ever holds two connections and a burst cannot take
+            # the whole pool with requests each waiting for a second one. (Without a PIN,
+            # the read and the redemption share the request's one unit of work.)
+            await self._session.commit()
         await self._check_tx_code(offer, tx_code or None)
         now = utcnow()
         if not await repository.redeem_offer(self._session, offer.id, now=now):
@@ -212,7 +215,12 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
         await self._record_failure(offer, attempt)
         if attempt >= self._settings.tx_code_max_failures:
             raise _too_many_tx_codes()
-        raise ProtocolError("Wrong transaction code.", code=INVALID_GRANT)
+        left = self._settings.tx_code_max_failures - attempt
+        # The count in words a wallet can show as it is (and parse: "N tries left").
+        raise ProtocolError(
+            f"Wrong transaction code; {left} {'try' if left == 1 else 'tries'} left.",
+            code=INVALID_GRANT,
+        )
 
     async def _take_attempt(self, offer: CredentialOffer) -> int | None:
         """The number of this attempt, committed before the comparison (the request itself
@@ -286,6 +294,7 @@ class IssuanceRequest:
     configuration: Configuration
     proof_jwt: Any | None
     draft13: bool
+    achievement_id: str | None = None  # a per-achievement configuration was named
 
 
 class CredentialIssuance(_ProtocolEndpoint):
@@ -354,6 +363,14 @@ class CredentialIssuance(_ProtocolEndpoint):
         if await repository.credential_was_issued(self._session, token.offer_id, configuration.id):
             raise _already_issued()
         award = await self._award(token)
+        if request.achievement_id is not None and request.achievement_id != (
+            await repository.achievement_of(self._session, award.achievement_version_id)
+        ):
+            raise ProtocolError(
+                "This access token is for another micro-credential than the configuration "
+                "named; request one of the configurations of the offer.",
+                code=UNKNOWN_CREDENTIAL_CONFIGURATION,
+            )
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         signed = await self._sign(award, configuration, proof.holder_did, credential_id)
         await nonces.use(proof.nonce)
@@ -401,7 +418,10 @@ class CredentialIssuance(_ProtocolEndpoint):
         self, award: Award, configuration: Configuration, holder_did: str, credential_id: str
     ) -> SignedCredential:
         organisations = Organisations(self._session, self._settings, self._kek)
-        key = await organisations.signing_key(await organisations.get(award.organisation_id))
+        # Held while the credential is built: the session's identity map keeps an object
+        # only while it is referenced, and the build reads the organisation again.
+        organisation = await organisations.get(award.organisation_id)
+        key = await organisations.signing_key(organisation)
         credential = await unsigned_credential(
             self._session,
             self._settings,
@@ -434,14 +454,16 @@ def parse_credential_request(body: bytes) -> IssuanceRequest:
             "This issuer does not encrypt credential responses.",
             code=INVALID_ENCRYPTION_PARAMETERS,
         )
+    requested = _configuration(request)
     return IssuanceRequest(
-        configuration=_configuration(request),
+        configuration=requested.configuration,
         proof_jwt=_proof_jwt(request),
         draft13=request.credential_configuration_id is None,
+        achievement_id=requested.achievement_id,
     )
 
 
-def _configuration(request: CredentialRequestBody) -> Configuration:
+def _configuration(request: CredentialRequestBody) -> Requested:
     named = [
         name
         for name in ("credential_configuration_id", "credential_identifier", "format")
@@ -458,15 +480,15 @@ def _configuration(request: CredentialRequestBody) -> Configuration:
             code=UNKNOWN_CREDENTIAL_IDENTIFIER,
         )
     if request.credential_configuration_id is not None:
-        configuration = CONFIGURATIONS.get(request.credential_configuration_id)
-        if configuration is None:
+        requested = resolve(request.credential_configuration_id)
+        if requested is None:
             offered = ", ".join(CONFIGURATIONS)
             raise ProtocolError(
                 f"Unknown credential configuration; this issuer offers {offered}.",
                 code=UNKNOWN_CREDENTIAL_CONFIGURATION,
             )
-        return configuration
-    return _draft13_configuration(request)
+        return requested
+    return Requested(_draft13_configuration(request), None)
 
 
 def _draft13_configuration(request: CredentialRequestBody) -> Configuration:

@@ -213,6 +213,9 @@ class StatusCheck:
     """Looks credentials up in their issuers' status lists, through ``http`` only.
 
     ``resolver`` verifies the lists' proofs (its client should be the same guarded one).
+    ``max_age_seconds``: for a person who asked to check now, a cached list fetched longer
+    ago than this is fetched anew (and refreshes the cache); a few seconds keep the issuer
+    from seeing one fetch per learner when many ask at once.
     """
 
     def __init__(
@@ -221,11 +224,14 @@ class StatusCheck:
         resolver: DIDResolver,
         cache: StatusListCache | None = None,
         clock: Clock = utc_now,
+        *,
+        max_age_seconds: float | None = None,
     ) -> None:
         self.http = http
         self.resolver = resolver
         self.cache = cache if cache is not None else StatusListCache()
         self.clock = clock
+        self.max_age_seconds = max_age_seconds
         self._lists_format = LdpVc(resolver, clock=clock)
 
     async def status_of(self, document: SignedDocument, format_name: str) -> str:
@@ -291,9 +297,16 @@ class StatusCheck:
                 f"The {purpose} list at {_host(url)} could not be read ({error.description})."
             ) from error
 
+    def _young_enough(self, cached: CachedList) -> bool:
+        if self.max_age_seconds is None:
+            return True
+        if cached.fetched_at is None:
+            return False
+        return (self.clock() - cached.fetched_at).total_seconds() < self.max_age_seconds
+
     async def _verified_list(self, url: str, purpose: object) -> CachedList:
         cached = self.cache.entry(url)
-        if cached is not None:
+        if cached is not None and self._young_enough(cached):
             return cached
         try:
             document, headers = await fetch_json_with_headers(

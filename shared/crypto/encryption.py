@@ -77,6 +77,25 @@ def binding_data(*fields: str) -> bytes:
     return json.dumps(list(fields), separators=(",", ":")).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class SealedText:
+    """A kind of short secret kept at rest (a webhook's signing secret, an e-mailed offer's
+    token): sealed under the KEK with ``label`` and the fields naming its record as the
+    associated data, so a sealed value copied onto another record does not open."""
+
+    label: str
+    failure: str  # the CryptoError's words when a value does not open
+
+    def seal(self, text: str, kek: bytes, *fields: str) -> bytes:
+        return seal(text.encode(), kek, binding_data(self.label, *fields))
+
+    def open(self, blob: bytes, kek: bytes, *fields: str) -> str:
+        plaintext = unseal(blob, kek, binding_data(self.label, *fields))
+        if plaintext is None:
+            raise CryptoError(self.failure)
+        return plaintext.decode()
+
+
 def encrypt_private_key(key: PrivateKey, kek: bytes, binding: KeyBinding) -> bytes:
     if key.algorithm is not binding.algorithm:
         raise CryptoError(

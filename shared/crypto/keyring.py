@@ -25,6 +25,12 @@ from shared.errors import Conflict, CryptoError, NotFound
 KEY_ID_BYTES = 16  # 22 URL-safe characters
 
 
+# Unsealed private keys by (KEK id, key id, sealed blob); bounded, as a process signs with
+# a handful of keys (one per organisation) but may look at many.
+_UNSEALED: dict[tuple[str, str, bytes], PrivateKey] = {}
+_UNSEALED_MAX = 256
+
+
 @dataclass(frozen=True)
 class StoredKey:
     """What may be known about a stored key without unsealing it."""
@@ -50,6 +56,7 @@ class KeyRing:
         self._model = model
         self._kek = kek
         self._kek_id = kek_id(kek)
+        self._loaded: dict[str, KeyRecordMixin] = {}
 
     def __repr__(self) -> str:
         return f"KeyRing({self._model.__name__}, kek_id={self._kek_id})"
@@ -127,6 +134,10 @@ class KeyRing:
         return self._unseal(await self._record(key_id))
 
     async def _record(self, key_id: str) -> KeyRecordMixin:
+        # The records the last look-up for active keys loaded: the session's identity map
+        # keeps an object only while something references it, so ``get`` would query again.
+        if key_id in self._loaded:
+            return self._loaded[key_id]
         record = await self._session.get(self._model, key_id)
         if record is None:
             raise NotFound(f"No stored key {key_id!r}.")
@@ -142,9 +153,23 @@ class KeyRing:
             )
             .order_by(self._model.created_at.desc())
         )
-        return list((await self._session.scalars(query)).all())
+        records = list((await self._session.scalars(query)).all())
+        self._loaded = {record.id: record for record in records}
+        return records
 
     def _unseal(self, record: KeyRecordMixin) -> PrivateKey:
+        # Unsealed once per process, not per signature: the sealed blob, bound to its
+        # record, names the key exactly (a rotation or re-seal makes a new blob).
+        cache_key = (self._kek_id, record.id, bytes(record.private_jwk_encrypted))
+        key = _UNSEALED.get(cache_key)
+        if key is None:
+            key = self._unseal_now(record)
+            if len(_UNSEALED) >= _UNSEALED_MAX:
+                _UNSEALED.clear()
+            _UNSEALED[cache_key] = key
+        return key
+
+    def _unseal_now(self, record: KeyRecordMixin) -> PrivateKey:
         if record.kek_id != self._kek_id:
             raise CryptoError(
                 f"Stored key {record.id} was sealed under key-encryption key {record.kek_id}, "

@@ -1,13 +1,16 @@
 """One entry point from a DID or DID URL to a DID document or a public JWK.
 
-did:key and did:jwk resolve locally; did:web goes out through the ``httpx.AsyncClient``
-the service injects (the guarded client in production, a mock transport in tests). There
-is no cache: documents are small, and a verifier should see a rotated key at once.
+did:key and did:jwk resolve locally (and are remembered: the DID is the key, nothing can
+rotate); did:web goes out through the ``httpx.AsyncClient`` the service injects (the guarded
+client in production, a mock transport in tests). did:web has no cache: documents are small,
+and a verifier should see a rotated key at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from copy import deepcopy
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -26,6 +29,7 @@ from shared.did.web import resolve_did_web
 
 # Methods whose DID is the key: a DID URL without a fragment names that one key.
 _SINGLE_KEY_METHODS = frozenset({"key", "jwk"})
+LOCAL_DOCUMENTS_CACHED = 4096
 
 
 class DIDResolver:
@@ -100,7 +104,13 @@ def _method_of(did: str) -> str:
 def _local(
     build: Callable[[str], dict[str, Any]],
 ) -> Callable[[str], Awaitable[dict[str, Any]]]:
+    # The document of a did:key or did:jwk is a pure function of the DID, and building it
+    # (decoding the key, checking an Ed25519 point in Python) cost a verifier about a third of
+    # a VC-JWT's check, twice per answer. Kept per process for the DIDs seen most recently;
+    # each caller gets its own copy, so nobody can change what the next one reads.
+    built = lru_cache(maxsize=LOCAL_DOCUMENTS_CACHED)(build)
+
     async def resolve(did: str) -> dict[str, Any]:
-        return build(did)
+        return deepcopy(built(did))
 
     return resolve

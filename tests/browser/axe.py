@@ -9,42 +9,23 @@ govern) rather than injected as a <script> tag.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
+from tests.support.npm import ensure_installed
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
 HERE = Path(__file__).resolve().parent
-NPM_CI_TIMEOUT = 600
 # The rules of WCAG 2.0 and 2.1, levels A and AA (axe's tags for them).
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def _installed() -> bool:
-    pinned = json.loads((HERE / "package.json").read_text())["dependencies"]["axe-core"]
-    manifest = HERE / "node_modules" / "axe-core" / "package.json"
-    return manifest.is_file() and json.loads(manifest.read_text())["version"] == pinned
-
-
 @cache
 def axe_source() -> str:
-    if not _installed():
-        npm = shutil.which("npm")
-        if npm is None:
-            reason = "npm is needed to install axe-core for the accessibility checks"
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{reason}, and CI must run them", pytrace=False)
-            pytest.skip(reason)
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=NPM_CI_TIMEOUT
-        )
+    ensure_installed(HERE, "the accessibility checks (axe-core)")
     return (HERE / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
 

@@ -38,9 +38,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TITLE = "Data Literacy for Public Administration"
 ISSUER_NAME = "University of Example (demo)"
 ECTS = "5 ECTS"
-# An offer names only the issuer's credential configuration; the course's title comes with
-# the credential itself.
-OFFERED = "EU micro-credential"
+# An offer names the course's own credential configuration, whose display is its title.
+OFFERED = TITLE
 
 
 async def check_the_screen(page: Page, screenshots: Screenshots, name: str) -> None:

@@ -89,8 +89,10 @@ async def test_the_wallet_receives_an_offer_from_our_issuer(
     assert body["source"] == "oid4vci"
     assert body["ects"] == 5.0
     assert body["eqf_level"] == 6
-    # The offer was single-use: the issuer no longer serves it.
-    assert again.status_code == 502, again.text
+    # The offer was single-use: the issuer no longer serves it, and the learner is told so.
+    assert again.status_code == 404, again.text
+    assert again.json()["error"] == "invalid_credential_offer"
+    assert "accepted already" in again.json()["error_description"]
 
 
 async def test_the_wallet_receives_an_offer_with_a_pin_from_our_issuer(

@@ -30,7 +30,7 @@ async def test_a_card_shows_title_issuer_date_ects_level_and_status(
     words = text_of(page.text)
     assert "Data Literacy for Public Administration" in words
     assert "University of Example" in words
-    assert "Issued 2025-07-01 · 5 ECTS · EQF 6" in words
+    assert "Issued 1 July 2025 · 5 ECTS · EQF 6" in words
     assert "Status unknown" in words
     assert f'href="/credentials/{credential_id}"' in page.text
 

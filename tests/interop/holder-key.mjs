@@ -23,6 +23,12 @@ async function holderOf(privateJwk) {
   };
 }
 
+// A new holder with a key of its own, kept in memory only (a load driver's many wallets).
+export async function freshDidKeyHolder() {
+  const {privateKey} = generateKeyPairSync('ed25519');
+  return holderOf(privateKey.export({format: 'jwk'}));
+}
+
 // The holder whose key is in `path`; with `create`, a new key is made there if none is.
 export async function loadHolderKey(path, {create = false} = {}) {
   let text;

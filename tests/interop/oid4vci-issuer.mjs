@@ -11,12 +11,15 @@
 // credential response. This script supplies what an issuer supplies: an HTTP server
 // (node:http), keys (Ed25519, Node's crypto), JWT signing and verification callbacks (jose),
 // resolving the wallet's did:key, and the credential itself: an Open Badges 3.0
-// OpenBadgeCredential as a VC-JWT (jwt_vc_json) from a did:jwk issuer, bound to the DID the
-// key proof names.
+// OpenBadgeCredential as a VC-JWT (jwt_vc_json) from a did:jwk issuer, or as JSON-LD with an
+// Ed25519Signature2020 proof (ldp_vc, Digital Bazaar's @digitalbazaar/vc) from a did:key
+// issuer, bound to the DID the key proof names. All state is in memory.
 //
-// It listens on 127.0.0.1 (a free port), makes two offers (one with a transaction code) and
-// prints one JSON line: {"issuer", "issuer_did", "offers": {"plain", "pin"}, "tx_code"}.
-// It serves until killed.
+// It listens on 127.0.0.1 (a free port), makes two jwt_vc_json offers (one with a
+// transaction code) and prints one JSON line:
+// {"issuer", "issuer_did", "offers": {"plain", "pin"}, "tx_code"}. It serves until killed.
+// `POST /offers?configuration=ID&count=N` makes N more offers of one configuration, without
+// a transaction code, and answers {"offers": [link...]} (bench/issuance_vs_peer.py's set-up).
 import {createHash, generateKeyPairSync, randomBytes, randomUUID} from 'node:crypto';
 import {createServer} from 'node:http';
 
@@ -30,12 +33,21 @@ import {
   preAuthorizedCodeGrantIdentifier,
 } from '@openid4vc/oauth2';
 import {Openid4vciIssuer, Openid4vciVersion, setGlobalConfig} from '@openid4vc/openid4vci';
+import * as vc from '@digitalbazaar/vc';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {SignJWT, compactVerify, importJWK} from 'jose';
+
+import {documentLoader} from './document-loader.mjs';
+import {freshDidKeyHolder} from './holder-key.mjs';
 
 // A development run on loopback without TLS: the libraries refuse http URLs unless told.
 setGlobalConfig({allowInsecureUrls: true});
 
 const CONFIGURATION_ID = 'OpenBadgeCredential_jwt_vc_json';
+const LDP_CONFIGURATION_ID = 'OpenBadgeCredential_ldp_vc';
+const VCDM_1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
+const OB_3_0_0_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context.json';
+const ED25519_2020_CONTEXT = 'https://w3id.org/security/suites/ed25519-2020/v1';
 const TX_CODE = '493536';
 const b64url = data => Buffer.from(data).toString('base64url');
 
@@ -48,6 +60,12 @@ const issuerKey = newKey();
 const issuerDid = `did:jwk:${b64url(JSON.stringify(issuerKey.publicJwk))}`;
 const issuerKid = `${issuerDid}#0`;
 const tokenKey = {...newKey(), kid: 'access-token-key'};
+// The ldp_vc issuer names itself with a did:key, which Digital Bazaar's verifiers resolve
+// offline.
+const ldpIssuer = await freshDidKeyHolder();
+const ldpSuite = new Ed25519Signature2020({
+  signer: {id: ldpIssuer.kid, algorithm: 'Ed25519', sign: async ({data}) => ldpIssuer.sign(data)},
+});
 
 // --- what the libraries call back into ---------------------------------------------------
 
@@ -127,17 +145,15 @@ const codes = new Map(); // pre-authorized code -> tx_code or undefined (single 
 const nonces = new Map(); // c_nonce -> expiry
 let metadata; // the libraries' IssuerMetadataResult: ours, as they read it
 
-function credentialFor(holderDid) {
+function credentialFor(holderDid, {issuer = issuerDid, contexts = [
+  VCDM_1_CONTEXT, 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json']} = {}) {
   const now = new Date();
   return {
-    '@context': [
-      'https://www.w3.org/2018/credentials/v1',
-      'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
-    ],
+    '@context': contexts,
     id: `urn:uuid:${randomUUID()}`,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
     name: 'Open Source Contributor',
-    issuer: {id: issuerDid, type: ['Profile'], name: 'Independent Test Academy'},
+    issuer: {id: issuer, type: ['Profile'], name: 'Independent Test Academy'},
     issuanceDate: now.toISOString().replace(/\.\d+Z$/, 'Z'),
     credentialSubject: {
       id: holderDid,
@@ -153,6 +169,15 @@ function credentialFor(holderDid) {
       },
     },
   };
+}
+
+// The ed25519-2020 context in the credential's own @context (interop note 1).
+async function signedLdpCredential(holderDid) {
+  const credential = credentialFor(holderDid, {
+    issuer: ldpIssuer.did,
+    contexts: [VCDM_1_CONTEXT, OB_3_0_0_CONTEXT, ED25519_2020_CONTEXT],
+  });
+  return vc.issue({credential, suite: ldpSuite, documentLoader});
 }
 
 async function signedCredential(holderDid) {
@@ -223,7 +248,8 @@ async function credential(request, url) {
   });
   const [proof] = parsed.proofs?.jwt ?? [];
   const nonce = proof ? decodeJwt({jwt: proof}).payload.nonce : undefined;
-  if(parsed.credentialConfigurationId !== CONFIGURATION_ID || !proof) {
+  const configurationId = parsed.credentialConfigurationId;
+  if(![CONFIGURATION_ID, LDP_CONFIGURATION_ID].includes(configurationId) || !proof) {
     return [400, {error: 'invalid_credential_request'}];
   }
   if(!nonces.has(nonce)) {
@@ -242,7 +268,8 @@ async function credential(request, url) {
   const holderDid = verified.signer.didUrl.split('#')[0];
   return [200, issuer.createCredentialResponse({
     credentialRequest: parsed,
-    credentials: [{credential: await signedCredential(holderDid)}],
+    credentials: [{credential: configurationId === LDP_CONFIGURATION_ID ?
+      await signedLdpCredential(holderDid) : await signedCredential(holderDid)}],
     notificationId: randomUUID(),
   })];
 }
@@ -277,6 +304,15 @@ const server = createServer(async (request, res) => {
       const [status, body] = await credential(request, url);
       return send(res, status, body);
     }
+    if(route === 'POST /offers') {
+      const configuration = url.searchParams.get('configuration');
+      const count = Number(url.searchParams.get('count') ?? '1');
+      const links = [];
+      for(let i = 0; i < count; i++) {
+        links.push(await makeOffer(configuration));
+      }
+      return send(res, 200, {offers: links});
+    }
     if(route === 'POST /notification') {
       return send(res, 204);
     }
@@ -293,6 +329,27 @@ const server = createServer(async (request, res) => {
     return send(res, 500, {error: 'server_error'});
   }
 });
+
+// An offer of one configuration, by reference; its openid-credential-offer:// link.
+async function makeOffer(configurationId, txCode) {
+  const base = metadata.credentialIssuer.credential_issuer;
+  const code = b64url(randomBytes(24));
+  codes.set(code, txCode);
+  const id = randomUUID();
+  const {credentialOffer, credentialOfferObject} = await issuer.createCredentialOffer({
+    issuerMetadata: metadata,
+    credentialConfigurationIds: [configurationId],
+    grants: {
+      [preAuthorizedCodeGrantIdentifier]: {
+        'pre-authorized_code': code,
+        ...(txCode ? {tx_code: {input_mode: 'numeric', length: txCode.length}} : {}),
+      },
+    },
+    credentialOfferUri: `${base}/offers/${id}`,
+  });
+  offers.set(id, credentialOfferObject);
+  return credentialOffer;
+}
 
 server.listen(0, '127.0.0.1', async () => {
   const base = `http://127.0.0.1:${server.address().port}`;
@@ -320,6 +377,17 @@ server.listen(0, '127.0.0.1', async () => {
           proof_types_supported: {jwt: {proof_signing_alg_values_supported: ['EdDSA']}},
           credential_metadata: {display: [{name: 'Open Badge', locale: 'en'}]},
         },
+        [LDP_CONFIGURATION_ID]: {
+          format: 'ldp_vc',
+          credential_definition: {
+            '@context': [VCDM_1_CONTEXT, OB_3_0_0_CONTEXT],
+            type: ['VerifiableCredential', 'OpenBadgeCredential'],
+          },
+          cryptographic_binding_methods_supported: ['did:key'],
+          credential_signing_alg_values_supported: ['Ed25519Signature2020'],
+          proof_types_supported: {jwt: {proof_signing_alg_values_supported: ['EdDSA']}},
+          credential_metadata: {display: [{name: 'Open Badge (JSON-LD)', locale: 'en'}]},
+        },
       },
     }),
   };
@@ -327,22 +395,7 @@ server.listen(0, '127.0.0.1', async () => {
     issuer.getKnownCredentialConfigurationsSupported(metadata.credentialIssuer);
   const links = {};
   for(const [name, txCode] of [['plain', undefined], ['pin', TX_CODE]]) {
-    const code = b64url(randomBytes(24));
-    codes.set(code, txCode);
-    const id = randomUUID();
-    const {credentialOffer, credentialOfferObject} = await issuer.createCredentialOffer({
-      issuerMetadata: metadata,
-      credentialConfigurationIds: [CONFIGURATION_ID],
-      grants: {
-        [preAuthorizedCodeGrantIdentifier]: {
-          'pre-authorized_code': code,
-          ...(txCode ? {tx_code: {input_mode: 'numeric', length: txCode.length}} : {}),
-        },
-      },
-      credentialOfferUri: `${base}/offers/${id}`,
-    });
-    offers.set(id, credentialOfferObject);
-    links[name] = credentialOffer;
+    links[name] = await makeOffer(CONFIGURATION_ID, txCode);
   }
   process.stdout.write(JSON.stringify({issuer: base, issuer_did: issuerDid, offers: links, tx_code: TX_CODE}) + '\n');
 });

@@ -12,7 +12,6 @@ with our shared formats and be bound to the learner's DID.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -27,36 +26,21 @@ from shared.credentials.formats import get_format
 from shared.did.resolver import DIDResolver
 from tests.holder.conftest import BASE_URL, RunningWallet
 from tests.holder.test_receive_api import stored_credentials
-from tests.interop.test_digitalbazaar_verifier import node  # noqa: F401 (fixture)
 from tests.support.apps import serving
 
 pytestmark = pytest.mark.interop
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "oid4vci-issuer.mjs"
-PACKAGES = [HERE / "node_modules" / name for name in ("@openid4vc/openid4vci", "jose")]
-NPM_CI_TIMEOUT = 600
 START_TIMEOUT = 60
 
 
-@pytest.fixture(scope="session")
-def issuer_node(node: str) -> str:  # noqa: F811 (the fixture above)
-    """node, with the issuer's packages installed even where an older node_modules is cached."""
-    if not all(package.is_dir() for package in PACKAGES):
-        npm = shutil.which("npm")
-        assert npm is not None
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=NPM_CI_TIMEOUT
-        )
-    return node
-
-
 @pytest.fixture
-def independent_issuer(issuer_node: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def independent_issuer(node: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The node issuer, running; yields what it printed: its URL, DID, offers and tx_code."""
     log = (tmp_path / "issuer.log").open("w")
     process = subprocess.Popen(
-        [issuer_node, str(SCRIPT)], cwd=HERE, stdout=subprocess.PIPE, stderr=log, text=True
+        [node, str(SCRIPT)], cwd=HERE, stdout=subprocess.PIPE, stderr=log, text=True
     )
     try:
         assert process.stdout is not None

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from issuer.admin.tokens import create_token
+from issuer.app import create_app
 from issuer.catalogue.service import Catalogue
-from issuer.cohorts.csvfile import parse_cohort
-from issuer.cohorts.jobs import CohortJob, CohortJobs, JobState
+from issuer.cohorts.csvfile import OFFER_COLUMNS, parse_cohort
+from issuer.cohorts.job import run_cohort, wait_until_finished
+from issuer.cohorts.keys import derived_key
 from issuer.cohorts.service import Cohorts
 from issuer.models import Award, Cohort, CredentialOffer, StatusAllocation
 from issuer.oid4vci.codes import TxCodeDigests
 from issuer.oid4vci.configurations import PRE_AUTHORIZED_GRANT
 from shared.clock import utcnow
-from shared.errors import Conflict
 from shared.tokens import token_hash
 from tests.issuer.conftest import BASE_URL, RunningIssuer
+from tests.support.apps import serving
 
 HEADER = "name,email,student_id,grade,activity_start,activity_end,tx_code"
 
@@ -206,8 +208,10 @@ async def test_a_valid_file_creates_every_award_and_offer_and_returns_the_links_
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert body["created"] == 12
+    assert body["repeated"] is False
     offers = body["offers"]
     assert [offer["line"] for offer in offers] == list(range(2, 14))
+    assert {offer["status"] for offer in offers} == {"new offer"}
     assert len({offer["award_id"] for offer in offers}) == 12
     assert len({offer["credential_offer_uri"] for offer in offers}) == 12
     assert all(o["credential_offer_uri"].startswith("openid-credential-offer://") for o in offers)
@@ -227,14 +231,10 @@ async def test_a_valid_file_creates_every_award_and_offer_and_returns_the_links_
     assert offer_object.status_code == 200, offer_object.text
     grant = offer_object.json()["grants"][PRE_AUTHORIZED_GRANT]
     assert grant["tx_code"]["length"] == 6
-    assert (
-        "tx_code"
-        not in (
-            await issuer.client.get(
-                f"/credential-offer/{_uri_token(first['credential_offer_uri'])}"
-            )
-        ).json()["grants"][PRE_AUTHORIZED_GRANT]
+    first_object = await issuer.client.get(
+        f"/credential-offer/{_uri_token(first['credential_offer_uri'])}"
     )
+    assert "tx_code" not in first_object.json()["grants"][PRE_AUTHORIZED_GRANT]
     qr = await issuer.client.get(second["qr_png_url"])
     assert qr.status_code == 200
     assert qr.headers["content-type"] == "image/png"
@@ -244,8 +244,10 @@ async def test_a_valid_file_creates_every_award_and_offer_and_returns_the_links_
             select(CredentialOffer).where(CredentialOffer.award_id == second["award_id"])
         )
         award = await session.get(Award, second["award_id"])
+        cohort = await session.get(Cohort, body["cohort_id"])
     assert stored is not None
     assert award is not None
+    assert cohort is not None
     assert stored.uri_token_hash == token_hash(token)
     assert stored.tx_code_hash is not None
     tx_codes = TxCodeDigests(issuer.runtime.key_encryption_key)
@@ -253,10 +255,14 @@ async def test_a_valid_file_creates_every_award_and_offer_and_returns_the_links_
     assert issuer.codes.offer_id(grant["pre-authorized_code"], utcnow()) == stored.id
     assert award.cohort_id == body["cohort_id"]
     assert award.learner_student_id == "S-00001"
+    assert (award.cohort_line, award.cohort_tx_code) == (3, True)
+    # Done: the file (the learners' personal data, now in the awards) is not kept.
+    assert (cohort.state, cohort.done, cohort.file_data) == ("done", 12, None)
 
     record = await issuer.client.get(response.headers["location"], headers=issuer.admin)
     assert record.status_code == 200, record.text
     assert record.json()["row_count"] == 12
+    assert record.json()["state"] == "done"
     assert record.json()["file_name"] == "spring-2025.csv"
     assert sorted(record.json()["award_ids"]) == sorted(o["award_id"] for o in offers)
     assert "openid-credential-offer" not in record.text
@@ -271,7 +277,7 @@ async def test_asking_for_csv_returns_the_links_file_in_the_uploads_delimiter(
     assert response.status_code == 201, response.text
     assert response.headers["content-type"].startswith("text/csv")
     assert response.text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff")), delimiter=";"))
+    rows = _rows(response.text, ";")
     assert list(rows[0]) == [
         "line",
         "name",
@@ -282,6 +288,7 @@ async def test_asking_for_csv_returns_the_links_file_in_the_uploads_delimiter(
         "wallet_link",
         "qr_png_url",
         "tx_code",
+        "status",
     ]
     assert rows[0]["line"] == "2"
     assert len(rows[0]["tx_code"]) == 6
@@ -289,6 +296,7 @@ async def test_asking_for_csv_returns_the_links_file_in_the_uploads_delimiter(
     assert rows[1]["name"] == "'=cmd()"  # never a formula when the registrar opens it
     assert rows[0]["wallet_link"].startswith(issuer.settings.wallet_url)
     assert rows[0]["qr_png_url"].startswith(f"{BASE_URL}/credential-offer/")
+    assert rows[0]["status"] == "new offer"
 
 
 async def test_the_cohort_api_needs_a_token_an_awardable_entry_and_a_csv_body(
@@ -302,6 +310,11 @@ async def test_the_cohort_api_needs_a_token_an_awardable_entry_and_a_csv_body(
     assert wrong_type.status_code == 415
     unknown = await _upload(issuer, "no-such-id", _csv(_learners(1)))
     assert unknown.status_code == 404
+    long_key = await _upload(
+        issuer, achievement_id, _csv(_learners(1)), **{"Idempotency-Key": "k" * 201}
+    )
+    assert long_key.status_code == 400
+    assert "idempotency key" in long_key.json()["error_description"]
     async with issuer.session() as session:
         await Catalogue(session, issuer.settings.base_url).retire(achievement_id, actor="t")
     retired = await _upload(issuer, achievement_id, _csv(_learners(1)))
@@ -309,16 +322,168 @@ async def test_the_cohort_api_needs_a_token_an_awardable_entry_and_a_csv_body(
     assert "retired" in retired.json()["error_description"]
 
 
-async def test_creation_reports_progress_in_steps(issuer: RunningIssuer) -> None:
-    """A page shows rows done / total while a large cohort is created."""
+# --- idempotent and durable -----------------------------------------------------------------
+
+
+async def test_the_same_file_uploaded_again_returns_the_first_cohort_with_new_links(
+    issuer: RunningIssuer,
+) -> None:
+    """No award twice: 200, the same cohort and awards; the first answer's links are
+    withdrawn and the new ones work."""
     achievement_id = await _achievement_id(issuer)
-    seen: list[int] = []
+    data = _csv(_learners(6))
+    first = await _upload(issuer, achievement_id, data)
+    assert first.status_code == 201, first.text
+    before = await _counts(issuer)
+
+    again = await _upload(issuer, achievement_id, data)
+
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert body["repeated"] is True
+    assert body["cohort_id"] == first.json()["cohort_id"]
+    assert again.headers["location"] == first.headers["location"]
+    assert [o["award_id"] for o in body["offers"]] == [
+        o["award_id"] for o in first.json()["offers"]
+    ]
+    after = await _counts(issuer)
+    assert after["awards"] == before["awards"]
+    assert after["cohorts"] == before["cohorts"]
+    old, new = first.json()["offers"][0], body["offers"][0]
+    assert old["credential_offer_uri"] != new["credential_offer_uri"]
+    withdrawn = await issuer.client.get(_offer_object_uri(old["credential_offer_uri"]))
+    assert withdrawn.status_code == 404
+    live = await issuer.client.get(_offer_object_uri(new["credential_offer_uri"]))
+    assert live.status_code == 200, live.text
+
+
+async def test_a_key_names_one_upload_another_file_under_it_is_refused(
+    issuer: RunningIssuer,
+) -> None:
+    achievement_id = await _achievement_id(issuer)
+    key = {"Idempotency-Key": "sis-export-2025-06-30"}
+    first = await _upload(issuer, achievement_id, _csv(_learners(3)), **key)
+    assert first.status_code == 201, first.text
+    before = await _counts(issuer)
+
+    other = await _upload(issuer, achievement_id, _csv(_learners(4)), **key)
+
+    assert other.status_code == 409, other.text
+    assert first.json()["cohort_id"] in other.json()["error_description"]
+    assert await _counts(issuer) == before
+    # The key may also come as a form field, and it is the key, not the file, that counts.
+    same = await issuer.client.post(
+        f"/api/v1/achievements/{achievement_id}/cohorts",
+        data={"idempotency_key": "sis-export-2025-06-30"},
+        files={"file": ("again.csv", _csv(_learners(3)), "text/csv")},
+        headers=issuer.admin,
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["cohort_id"] == first.json()["cohort_id"]
+
+
+async def test_the_links_file_made_again_offers_anew_only_to_those_who_have_not_received(
+    issuer: RunningIssuer,
+) -> None:
+    """A learner who redeemed is 'already received'; the others' fresh codes redeem at
+    /token, and the withdrawn ones of the first file no longer do."""
+    achievement_id = await _achievement_id(issuer)
+    created = await _upload(issuer, achievement_id, _csv(_learners(4)))
+    assert created.status_code == 201, created.text
+    cohort_id = created.json()["cohort_id"]
+    first = created.json()["offers"]
+    # Learner 0 (no PIN) receives the credential; learner 2's wallet fetched its offer
+    # object (a pre-authorized code) but never redeemed it.
+    assert (await _redeem(issuer, first[0])).status_code == 200
+    stale = await _offer_object(issuer, first[2])
+
+    again = await issuer.client.post(
+        f"/api/v1/cohorts/{cohort_id}/links", headers={**issuer.admin, "Accept": "text/csv"}
+    )
+
+    assert again.status_code == 200, again.text
+    rows = _rows(again.text)
+    assert [row["status"] for row in rows] == [
+        "already received",
+        "new offer",
+        "new offer",
+        "new offer",
+    ]
+    assert rows[0]["credential_offer_uri"] == ""
+    assert rows[0]["award_id"] == first[0]["award_id"]
+    assert len(rows[1]["tx_code"]) == 6  # the file asked for a PIN on that line
+    assert rows[2]["tx_code"] == ""
+    fresh = {"credential_offer_uri": rows[1]["credential_offer_uri"], "tx_code": rows[1]["tx_code"]}
+    assert (await _redeem(issuer, fresh)).status_code == 200
+    refused = await issuer.client.post(
+        "/token",
+        data={
+            "grant_type": PRE_AUTHORIZED_GRANT,
+            "pre-authorized_code": stale["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"],
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "invalid_grant"
+    record = await issuer.client.get(f"/api/v1/cohorts/{cohort_id}", headers=issuer.admin)
+    assert record.json()["links_made_at"] is not None
+
+
+async def test_a_job_that_died_half_way_goes_on_and_makes_exactly_one_award_per_row(
+    issuer: RunningIssuer,
+) -> None:
+    """The first chunk committed, then the worker died: two workers resuming at once still
+    make each row's award once."""
+    achievement_id = await _achievement_id(issuer)
+    data = _csv(_learners(2300))
     async with issuer.session() as session:
         cohorts = Cohorts(session, issuer.settings, issuer.runtime.key_encryption_key)
-        plan = await cohorts.check(achievement_id, _csv(_learners(1200)))
-        created = await cohorts.create(plan, actor="t", progress=seen.append)
-    assert seen == [500, 1000, 1200]
-    assert len(created.offers) == 1200
+        plan = await cohorts.check(achievement_id, data)
+        cohort = (
+            await cohorts.register(plan, key=derived_key(achievement_id, data), actor="t")
+        ).cohort
+    async with issuer.session() as session:
+        cohorts = Cohorts(session, issuer.settings, issuer.runtime.key_encryption_key)
+        assert await cohorts.create_chunk(cohort.id, plan.rows) == 1000
+    async with issuer.runtime.sessions() as session:
+        cohorts = Cohorts(session, issuer.settings, issuer.runtime.key_encryption_key)
+        # A second chunk made but never committed: its worker died before the commit.
+        assert await cohorts.create_chunk(cohort.id, plan.rows) == 1000
+        await session.rollback()
+    assert (await issuer.client.get(f"/api/v1/cohorts/{cohort.id}", headers=issuer.admin)).json()[
+        "done"
+    ] == 1000
+
+    await asyncio.gather(
+        run_cohort(issuer.runtime, issuer.settings, cohort.id),
+        run_cohort(issuer.runtime, issuer.settings, cohort.id),
+    )
+
+    async with issuer.session() as session:
+        lines = list(
+            await session.scalars(select(Award.cohort_line).where(Award.cohort_id == cohort.id))
+        )
+        done = await session.get(Cohort, cohort.id)
+    assert sorted(lines) == [row.line for row in plan.rows]
+    assert done is not None
+    assert (done.state, done.done) == ("done", 2300)
+
+
+async def test_a_cohort_left_unfinished_is_finished_when_the_issuer_starts_again(
+    issuer: RunningIssuer,
+) -> None:
+    """Recorded but never run (the process stopped): the next start's worker takes it."""
+    achievement_id = await _achievement_id(issuer)
+    data = _csv(_learners(30))
+    async with issuer.session() as session:
+        cohorts = Cohorts(session, issuer.settings, issuer.runtime.key_encryption_key)
+        plan = await cohorts.check(achievement_id, data)
+        cohort = (await cohorts.register(plan, key="left-behind", actor="t")).cohort
+
+    restarted = create_app(issuer.settings)
+    async with serving(restarted, base_url=BASE_URL):
+        finished = await wait_until_finished(restarted.state.runtime, cohort.id, 60)
+
+    assert (finished.state, finished.done) == ("done", 30)
 
 
 # --- the pages ----------------------------------------------------------------------------
@@ -350,95 +515,96 @@ async def test_the_upload_page_lists_every_bad_row_in_a_table(issuer: RunningIss
     assert '<td class="number">5</td><td><code>name</code></td>' in rows
 
 
-async def test_the_page_creates_in_the_background_and_offers_the_links_to_its_session_only(
+async def test_the_page_creates_in_the_background_and_makes_the_links_file_on_demand(
     issuer: RunningIssuer,
 ) -> None:
     achievement_id = await _achievement_id(issuer)
     headers = _page_headers(issuer)
-    response = await issuer.client.post(
-        "/admin/cohorts/new",
-        data={"achievement_id": achievement_id},
-        files={"file": ("cohort.csv", _csv(_learners(30)), "text/csv")},
-        headers=headers,
-    )
+    upload = {
+        "data": {"achievement_id": achievement_id},
+        "files": {"file": ("cohort.csv", _csv(_learners(30)), "text/csv")},
+        "headers": headers,
+    }
+    response = await issuer.client.post("/admin/cohorts/new", **upload)  # type: ignore[arg-type]
     assert response.status_code == 303, response.text
     page_url = response.headers["location"]
     cohort_id = page_url.rsplit("/", 1)[1]
-    running = await issuer.client.get(page_url, headers=headers)
-    assert running.status_code == 200
-    assert running.headers.get("refresh") == "1"  # reloads itself until done, without JS
+    page = await issuer.client.get(page_url, headers=headers)
+    assert page.status_code == 200
+    if "refresh" in page.headers:  # reloads itself until done, without JS
+        assert "Creating awards" in page.text or "Waiting" in page.text
+    await wait_until_finished(issuer.runtime, cohort_id, 60)
 
-    await issuer.app.state.cohort_jobs.wait(cohort_id)
     done = await issuer.client.get(page_url, headers=headers)
     assert "refresh" not in done.headers
     assert "Download the links file" in done.text
-    assert "exist only in this file" in done.text
-    links = await issuer.client.get(f"{page_url}/offers.csv", headers=headers)
-    assert links.status_code == 200
+    links = await issuer.client.post(f"{page_url}/links", headers=headers)
+    assert links.status_code == 200, links.text
     assert links.headers["cache-control"] == "no-store"
-    rows = list(csv.DictReader(io.StringIO(links.text.removeprefix("\ufeff"))))
+    rows = _rows(links.text)
     assert len(rows) == 30
     assert len({row["credential_offer_uri"] for row in rows}) == 30
 
-    async with issuer.session() as session:
-        other_token = await create_token(session, "another registrar", actor="test")
-    other = {**headers, "Authorization": f"Bearer {other_token}"}
-    stranger = await issuer.client.get(f"{page_url}/offers.csv", headers=other)
-    assert stranger.status_code == 404
-    record = await issuer.client.get(page_url, headers=other)
-    assert record.status_code == 200
-    assert "openid-credential-offer" not in record.text
-    assert "not kept" in record.text
-
-    forgotten = await issuer.client.post(f"{page_url}/forget", headers=headers)
-    assert forgotten.status_code == 303
-    gone = await issuer.client.get(f"{page_url}/offers.csv", headers=headers)
-    assert gone.status_code == 404
+    # The same file again (a double click, a retry) leads to the same cohort.
+    repeated = await issuer.client.post("/admin/cohorts/new", **upload)  # type: ignore[arg-type]
+    assert repeated.status_code == 303
+    assert repeated.headers["location"] == page_url
+    later = await issuer.client.get(page_url, headers=headers)
+    assert "Make the links file again" in later.text
+    assert "stop working" in later.text
+    again = await issuer.client.post(f"{page_url}/links", headers=headers)
+    assert {row["credential_offer_uri"] for row in _rows(again.text)}.isdisjoint(
+        row["credential_offer_uri"] for row in rows
+    )
     listing = await issuer.client.get("/admin/cohorts", headers=headers)
     assert cohort_id in listing.text
+    assert (await _counts(issuer))["cohorts"] == 1
 
 
-async def test_a_cohort_form_from_another_site_is_refused(issuer: RunningIssuer) -> None:
+async def test_cohort_forms_from_another_site_are_refused(issuer: RunningIssuer) -> None:
     achievement_id = await _achievement_id(issuer)
     before = await _counts(issuer)
+    evil = {**_page_headers(issuer), "Origin": "https://evil.example"}
     response = await issuer.client.post(
         "/admin/cohorts/new",
         data={"achievement_id": achievement_id},
         files={"file": ("cohort.csv", _csv(_learners(2)), "text/csv")},
-        headers={**_page_headers(issuer), "Origin": "https://evil.example"},
+        headers=evil,
     )
     assert response.status_code == 403
     assert await _counts(issuer) == before
+    created = await _upload(issuer, achievement_id, _csv(_learners(2)))
+    links = await issuer.client.post(
+        f"/admin/cohorts/{created.json()['cohort_id']}/links", headers=evil
+    )
+    assert links.status_code == 403
+    assert (await _counts(issuer))["credential_offers"] == before["credential_offers"] + 2
 
 
-async def test_finished_jobs_forget_their_links_after_the_keep_time() -> None:
-    now = [1000.0]
-    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
-    jobs = CohortJobs(keep_seconds=60, clock=clock)
-    job = CohortJob(id="c1", owner="me", title={"en": "X"}, file_name=None, total=2)
-
-    async def work(progress: Callable[[int], None]) -> str:
-        progress(2)
-        return "line,name\n"
-
-    jobs.start(job, work)
-    await jobs.wait("c1")
-    assert job.state is JobState.DONE
-    assert jobs.get("c1", "someone else") is None
-    assert jobs.get("c1", "me") is job
-    now[0] += 61
-    assert jobs.get("c1", "me") is None
+# --- helpers ------------------------------------------------------------------------------
 
 
-async def test_a_failed_job_says_why_and_keeps_nothing() -> None:
-    jobs = CohortJobs()
-    job = CohortJob(id="c2", owner="me", title={"en": "X"}, file_name=None, total=1)
+def _rows(text: str, delimiter: str = ",") -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
+    assert all(list(row) == list(OFFER_COLUMNS) for row in rows)
+    return rows
 
-    async def work(progress: Callable[[int], None]) -> str:
-        raise Conflict("The micro-credential was edited meanwhile.")
 
-    jobs.start(job, work)
-    await jobs.wait("c2")
-    assert job.state is JobState.FAILED
-    assert job.error == "The micro-credential was edited meanwhile."
-    assert job.links_csv is None
+def _offer_object_uri(offer_link: str) -> str:
+    return unquote(parse_qs(urlsplit(offer_link).query)["credential_offer_uri"][0])
+
+
+async def _offer_object(issuer: RunningIssuer, offer: dict[str, Any]) -> dict[str, Any]:
+    response = await issuer.client.get(_offer_object_uri(offer["credential_offer_uri"]))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _redeem(issuer: RunningIssuer, offer: dict[str, Any]) -> httpx.Response:
+    """What a wallet does with a links file's line: fetch the offer, POST its code to /token."""
+    grant = (await _offer_object(issuer, offer))["grants"][PRE_AUTHORIZED_GRANT]
+    form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": grant["pre-authorized_code"]}
+    if offer.get("tx_code"):
+        form["tx_code"] = offer["tx_code"]
+    return await issuer.client.post("/token", data=form)

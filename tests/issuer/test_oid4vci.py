@@ -26,7 +26,7 @@ from issuer.awards.service import Awards, Recipient
 from issuer.catalogue.service import Catalogue
 from issuer.models import AccessToken, Award, CredentialOffer, IssuedCredential, Nonce
 from issuer.oid4vci.codes import CLOCK_SKEW_SECONDS, PreAuthorizedCodes
-from issuer.oid4vci.configurations import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT
+from issuer.oid4vci.configurations import JWT_VC_JSON, LDP_VC, PRE_AUTHORIZED_GRANT, format_of
 from shared.clock import utcnow
 from shared.credentials.formats import get_format
 from shared.crypto.jose import sign_jwt
@@ -159,7 +159,9 @@ async def test_a_wallet_receives_the_award_in_both_formats_bound_to_its_did(
     new_offer = await make_offer(issuer, with_tx_code=True)
     offer = await wallet.offer(new_offer, issuer)
     assert offer["credential_issuer"] == BASE_URL
-    assert sorted(offer["credential_configuration_ids"]) == sorted(FORMATS)
+    # The award's own configurations, one per format (their display names the course).
+    offered = [format_of(identifier) for identifier in offer["credential_configuration_ids"]]
+    assert sorted(offered) == sorted(FORMATS.values())
     metadata = (await wallet.client.get("/.well-known/openid-credential-issuer")).json()
     assert metadata["credential_issuer"] == offer["credential_issuer"]
 

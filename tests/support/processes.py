@@ -46,6 +46,9 @@ def clean_environment(data_dir: Path, **extra: str) -> dict[str, str]:
     }
     env["CREDSTACK_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
+    # One process per service: a worker per core would start every service several times
+    # over on CI's shared cores. tests/e2e/test_workers.py asks for two.
+    env["CREDSTACK_WORKERS"] = "1"
     env.update(extra)
     return env
 

@@ -10,17 +10,17 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from shared.clock import utcnow
 from shared.db import session_scope
 from shared.http import safe_client
 from shared.runtime import ServiceRuntime
+from tests.support.clock import Clock
 from tests.support.rendezvous import rendezvous
 from tests.verifier.trust_webhooks_support import Database, add_request, migrated_database
 from tests.verifier.webhook_receiver import receiving
@@ -40,19 +40,6 @@ RESULT = {
     ],
 }
 OPTIONS = WebhookOptions(max_attempts=3, retry_base_seconds=30, lease_seconds=60)
-
-
-class Clock:
-    """The workers' time, moved by the test instead of waited for."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The SQL of webhooks: endpoints, the outbox of deliveries, and the delivery log.
 
-A delivery is claimed by one conditional UPDATE whose WHERE clause says "still pending, due,
-and nobody's lease running"; only the worker whose UPDATE changed the row sends it. The
-database decides between workers, on SQLite (one writer at a time) as on PostgreSQL (row
-locks, WHERE re-checked under READ COMMITTED), in one process or across replicas.
+Deliveries are claimed, leased and settled by ``shared.outbox`` (``OUTBOX``); this module
+says what a claimed delivery carries.
 """
 
 from __future__ import annotations
@@ -12,15 +10,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import insert_or_on_conflict
+from shared.outbox import OutboxTable
 from verifier.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+OUTBOX = OutboxTable(_DELIVERIES, pending=PENDING)
 
 
 @dataclass(frozen=True)
@@ -88,43 +90,6 @@ async def add_delivery(session: AsyncSession, values: dict[str, object]) -> None
     )
 
 
-def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (
-        WebhookDelivery.state == PENDING,
-        WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now),
-    )
-
-
-async def due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[str]:
-    """Ids of deliveries due now; reading them claims nothing (see ``claim``)."""
-    rows = await session.scalars(
-        select(WebhookDelivery.id)
-        .where(*_due(now))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
-    )
-    return list(rows)
-
-
-async def claim(
-    session: AsyncSession, delivery_id: str, *, token: str, now: datetime, lease_until: datetime
-) -> bool:
-    """Take the delivery for this worker until ``lease_until``; True for one worker only."""
-    result = await session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, *_due(now))
-        .values(
-            lease_expires_at=lease_until,
-            claim_token=token,
-            attempts=WebhookDelivery.attempts + 1,
-        )
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return result.scalar_one_or_none() is not None
-
-
 async def claimed(session: AsyncSession, token: str) -> list[Claimed]:
     rows = await session.execute(
         select(WebhookDelivery, WebhookEndpoint)
@@ -163,36 +128,6 @@ async def record_attempt(
         )
     )
     await session.flush()
-
-
-async def settle(
-    session: AsyncSession,
-    delivery_id: str,
-    token: str,
-    *,
-    state: str,
-    next_attempt_at: datetime | None,
-    now: datetime,
-) -> bool:
-    """End this worker's claim: delivered, failed for good, or pending again until
-    ``next_attempt_at``. False when the claim was lost (the lease ran out and another worker
-    took the delivery): that worker decides, not this one."""
-    values: dict[str, object] = {"state": state, "lease_expires_at": None, "claim_token": None}
-    if state == PENDING:
-        values["next_attempt_at"] = next_attempt_at
-    else:
-        values["finished_at"] = now
-    result = await session.execute(
-        update(WebhookDelivery)
-        .where(
-            and_(WebhookDelivery.id == delivery_id, WebhookDelivery.claim_token == token),
-            WebhookDelivery.state == PENDING,
-        )
-        .values(**values)
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return result.scalar_one_or_none() is not None
 
 
 # -- the log ---------------------------------------------------------------------------------

@@ -7,21 +7,18 @@ endpoint does not open.
 
 from __future__ import annotations
 
-from shared.crypto.encryption import binding_data, seal, unseal
-from shared.errors import CryptoError
+from shared.crypto.encryption import SealedText
 
-_LABEL = "credstack/webhook-secret/v1"
+_SECRET = SealedText(
+    "credstack/webhook-secret/v1",
+    "The endpoint's signing secret could not be decrypted: wrong key-encryption key, or the "
+    "secret does not belong to this endpoint.",
+)
 
 
 def seal_secret(secret: str, kek: bytes, *, endpoint_id: str, organisation_id: str) -> bytes:
-    return seal(secret.encode(), kek, binding_data(_LABEL, endpoint_id, organisation_id))
+    return _SECRET.seal(secret, kek, endpoint_id, organisation_id)
 
 
 def open_secret(blob: bytes, kek: bytes, *, endpoint_id: str, organisation_id: str) -> str:
-    plaintext = unseal(blob, kek, binding_data(_LABEL, endpoint_id, organisation_id))
-    if plaintext is None:
-        raise CryptoError(
-            "The endpoint's signing secret could not be decrypted: wrong key-encryption key, "
-            "or the secret does not belong to this endpoint."
-        )
-    return plaintext.decode()
+    return _SECRET.open(blob, kek, endpoint_id, organisation_id)

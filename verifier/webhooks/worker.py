@@ -13,14 +13,12 @@ Start and stop it with the app: ``async with run_webhook_worker(runtime): ...``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.clock import utcnow
 from shared.db import session_scope
 from shared.errors import CredstackError
+from shared.outbox import OutboxOptions, OutboxWorker, running
 from shared.runtime import ServiceRuntime
-from shared.tokens import new_token
 from verifier.webhooks import repository
 from verifier.webhooks.repository import DELIVERED, FAILED, PENDING, Claimed
 from verifier.webhooks.sealing import open_secret
@@ -38,20 +36,8 @@ from verifier.webhooks.signature import EVENT_ID_HEADER, SIGNATURE_HEADER, signa
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class WebhookOptions:
-    max_attempts: int = 10
-    retry_base_seconds: float = 30.0  # then 60, 120, ... (doubling)
-    retry_max_seconds: float = 6 * 3600.0
-    # Longer than a whole fetch (the guarded client gives up after 10 s; a batch is posted
-    # at once): a live worker's lease never runs out while it is still posting.
-    lease_seconds: float = 60.0
-    poll_seconds: float = 2.0
-    batch_size: int = 20
-
-    def delay_after(self, attempt: int) -> timedelta:
-        seconds = self.retry_base_seconds * 2 ** (attempt - 1)
-        return timedelta(seconds=min(seconds, self.retry_max_seconds))
+# The outbox's options: attempts, backoff (30 s, then 60, 120, ...), lease, poll, batch.
+WebhookOptions = OutboxOptions
 
 
 @dataclass(frozen=True)
@@ -64,7 +50,9 @@ class Outcome:
         return self.error is None
 
 
-class WebhookWorker:
+class WebhookWorker(OutboxWorker[Claimed]):
+    name = "webhook worker"
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -74,46 +62,15 @@ class WebhookWorker:
         *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self._sessions = sessions
+        super().__init__(sessions, repository.OUTBOX, options or WebhookOptions(), clock=clock)
         self._http = http
         self._kek = kek
-        self._options = options or WebhookOptions()
-        self._clock = clock
 
-    async def run_once(self) -> int:
-        """Claim what is due and deliver it; the number of deliveries attempted."""
-        claimed = await self.claim()
-        # All at once, not one after another: the batch's leases run out together, and
-        # twenty slow receivers in a row would outlast them.
-        outcomes = await asyncio.gather(
-            *(self.deliver(delivery) for delivery in claimed), return_exceptions=True
-        )
-        for delivery, outcome in zip(claimed, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                log.error(
-                    "webhook delivery %s not recorded; it is tried again when its lease runs out",
-                    delivery.delivery_id,
-                    exc_info=outcome,
-                )
-        return len(claimed)
+    async def claimed(self, session: AsyncSession, token: str) -> list[Claimed]:
+        return await repository.claimed(session, token)
 
-    async def claim(self) -> list[Claimed]:
-        """Take up to ``batch_size`` due deliveries for this worker, under a fresh lease."""
-        now = self._clock()
-        # Read in one transaction and write in another: on SQLite a read transaction that
-        # then writes fails at once when another connection wrote meanwhile.
-        async with session_scope(self._sessions) as session:
-            due = await repository.due_deliveries(session, now, self._options.batch_size)
-        if not due:
-            return []
-        token = new_token(16)
-        lease_until = now + timedelta(seconds=self._options.lease_seconds)
-        async with session_scope(self._sessions) as session:
-            for delivery_id in due:
-                await repository.claim(
-                    session, delivery_id, token=token, now=now, lease_until=lease_until
-                )
-            return await repository.claimed(session, token)
+    def label(self, claim: Claimed) -> str:
+        return f"webhook delivery {claim.delivery_id}"
 
     async def deliver(self, delivery: Claimed) -> None:
         attempted_at = self._clock()
@@ -171,7 +128,7 @@ class WebhookWorker:
                 http_status=outcome.http_status,
                 error=outcome.error,
             )
-            settled = await repository.settle(
+            settled = await repository.OUTBOX.settle(
                 session,
                 delivery.delivery_id,
                 delivery.claim_token,
@@ -186,18 +143,6 @@ class WebhookWorker:
                 "webhook delivery %s failed for good: %s", delivery.delivery_id, outcome.error
             )
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; a round's unexpected error is logged, not fatal."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:
-                log.exception("webhook worker round failed; trying again")
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._options.poll_seconds)
-
 
 @asynccontextmanager
 async def run_webhook_worker(
@@ -209,15 +154,5 @@ async def run_webhook_worker(
     runs out, taken up by another worker.
     """
     worker = WebhookWorker(runtime.sessions, runtime.http, runtime.key_encryption_key, options)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop), name="webhook worker")
-    try:
+    async with running(worker):
         yield worker
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=5)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
