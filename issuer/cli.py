@@ -109,6 +109,12 @@ def add_issuer_commands(commands: Any) -> None:
     cohort.add_argument("achievement_id", metavar="ACHIEVEMENT_ID")
     cohort.add_argument("file", type=Path, metavar="FILE.csv")
     cohort.add_argument("--out", "-o", type=Path, metavar="LINKS.csv", help=LINKS_HELP)
+    cohort.add_argument(
+        "--email",
+        action="store_true",
+        help="e-mail each learner their offer (the issuer's mail must be set up); the links "
+        "file then gives new offers only to the learners without an e-mailed offer",
+    )
     handle(cohort, _cohort)
     links = sub.add_parser(
         "cohort-links",
@@ -212,6 +218,8 @@ def _cohort(args: argparse.Namespace) -> int:
         cohort_keys.HEADER: cohort_keys.derived_key(args.achievement_id, data),
     }
     path = f"/api/v1/achievements/{args.achievement_id}/cohorts"
+    if args.email:
+        path += "?email_offers=true"
     with _api(args, timeout=COHORT_TIMEOUT_SECONDS) as api:
         response = api.call("POST", path, content=data, headers=headers)
         while response.status_code == 202:  # still being created: the same request waits on
@@ -253,11 +261,13 @@ def _write_links(args: argparse.Namespace, response: httpx.Response) -> str:
     delimiter = ";" if text.split("\n", 1)[0].count(";") > 1 else ","
     rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
     offers = sum(row.get("status") == "new offer" for row in rows)
+    emailed = sum(row.get("status") == "sent by e-mail" for row in rows)
     where = f" to {args.out}" if args.out else ""
+    by_email = f"{emailed} offers sent by e-mail, " if emailed else ""
     return (
-        f"{offers} offers created, {len(rows) - offers} learners without one (already "
-        f"received, or revoked); links written{where}. They are secrets shown only now: "
-        "keep the file safe."
+        f"{by_email}{offers} offers created, {len(rows) - offers - emailed} learners without "
+        f"one (already received, or revoked); links written{where}. They are secrets shown "
+        "only now: keep the file safe."
     )
 
 

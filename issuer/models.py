@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -112,6 +113,8 @@ class Cohort(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     links_made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The registrar chose to e-mail each learner their offer as the awards are created.
+    email_offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Award(Base):

@@ -25,7 +25,7 @@ from holder.wallet.schemas import (
     StatusOut,
 )
 from holder.wallet.stack import Stack, build_stack
-from holder.wallet.status import FRESH_CHECK_SECONDS, StatusChecker, StatusListCache, refresh
+from holder.wallet.status import StatusChecker, StatusListCache, refresh
 from holder.wallet.store import MAX_PAGE, PAGE_SIZE, CredentialStore
 from holder.wallet.views import card_of
 from shared.clock import utcnow
@@ -56,9 +56,9 @@ def status_checker(request: Request, runtime: RuntimeDep, settings: SettingsDep)
     if cache is None:
         cache = request.app.state.status_list_cache = StatusListCache()
     resolver = DIDResolver(runtime.http, allow_http_loopback=settings.is_development)
-    # Every use is a learner asking "check now": lists older than a few seconds are fetched
-    # anew (a revocation shows at once), the cache still spares the issuer a fetch per learner.
-    return StatusChecker(runtime.http, resolver, cache, max_age_seconds=FRESH_CHECK_SECONDS)
+    # Every use is a learner asking "check now": each list is fetched anew (a revocation shows
+    # at once); learners asking at the same moment share one fetch of it (single flight).
+    return StatusChecker(runtime.http, resolver, cache, fresh=True)
 
 
 StatusCheckerDep = Annotated[StatusChecker, Depends(status_checker)]

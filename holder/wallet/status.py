@@ -17,10 +17,8 @@ from shared.credentials.status_check import StatusCheck, StatusListCache
 
 # The wallet's name for the shared checker; its ``status_of`` answers for stored documents.
 StatusChecker = StatusCheck
-# When a learner asks to check now, a list fetched longer ago than this is fetched again.
-FRESH_CHECK_SECONDS = 10.0
 
-__all__ = ["FRESH_CHECK_SECONDS", "StatusChecker", "StatusListCache", "refresh"]
+__all__ = ["StatusChecker", "StatusListCache", "refresh"]
 
 
 async def refresh(store: CredentialStore, record: StoredCredential, checker: StatusChecker) -> str:

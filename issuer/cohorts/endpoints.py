@@ -14,7 +14,7 @@ from issuer.cohorts.csvfile import COLUMNS, write_csv
 from issuer.cohorts.job import wait_until_finished
 from issuer.cohorts.queue import CohortWorker
 from issuer.cohorts.repository import UNFINISHED, CohortState
-from issuer.cohorts.schemas import CohortCreated, CohortOut, CohortRefused
+from issuer.cohorts.schemas import CohortCreated, CohortOut, CohortRefused, DeliveryOut
 from issuer.cohorts.service import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -56,6 +56,7 @@ _REQUEST_BODY: dict[str, Any] = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "idempotency_key": {"type": "string", "maxLength": keys.MAX_LENGTH},
+                        "email_offers": {"type": "boolean"},
                     },
                     "required": ["file"],
                 }
@@ -122,6 +123,7 @@ class Upload:
     data: bytes
     file_name: str | None
     key: str | None
+    email_offers: bool = False
 
 
 @router.post(
@@ -142,13 +144,19 @@ async def create_cohort(
     runtime: RuntimeDep,
     worker: WorkerDep,
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS)] = WAIT_SECONDS,
+    email_offers: Annotated[
+        bool,
+        Query(description="E-mail each learner their offer (the multipart field works too)."),
+    ] = False,
 ) -> Response:
     upload = await _read_upload(request)
     key = upload.key or keys.derived_key(achievement_id, upload.data)
     async with session_scope(runtime.sessions) as session:
         cohorts = Cohorts(session, settings, runtime.key_encryption_key)
         plan = await cohorts.check(achievement_id, upload.data, file_name=upload.file_name)
-        registered = await cohorts.register(plan, key=key, actor=actor.name)
+        registered = await cohorts.register(
+            plan, key=key, actor=actor.name, email_offers=email_offers or upload.email_offers
+        )
     cohort = registered.cohort
     if cohort.state in UNFINISHED:
         await worker.enqueue(cohort.id)
@@ -172,9 +180,11 @@ async def get_cohort(
     cohorts = Cohorts(session, settings, runtime.key_encryption_key)
     cohort = await cohorts.get(cohort_id)
     item = await cohorts.item_of(cohort)
-    return CohortOut.of(
+    out = CohortOut.of(
         cohort, item.achievement.id, item.version.version, await cohorts.award_ids(cohort_id)
     )
+    out.delivery = DeliveryOut.of(await cohorts.delivery(cohort))
+    return out
 
 
 @router.post(
@@ -253,7 +263,9 @@ async def _read_upload(request: Request) -> Upload:
                 raise InvalidInput('Send the CSV file in the multipart field named "file".')
             field = form.get("idempotency_key")
             key = key or (field if isinstance(field, str) else None)
-            return Upload(await file.read(MAX_FILE_BYTES + 1), file.filename, _checked_key(key))
+            email = ticked(form.get("email_offers"))
+            content = await file.read(MAX_FILE_BYTES + 1)
+            return Upload(content, file.filename, _checked_key(key), email)
     if media_type in CSV_MEDIA_TYPES:
         data = bytearray()
         async for chunk in request.stream():
@@ -266,6 +278,11 @@ async def _read_upload(request: Request) -> Upload:
         '"file" of a multipart/form-data form.',
         status_code=415,
     )
+
+
+def ticked(field: object) -> bool:
+    """A form's yes: a ticked checkbox ("on") or true/yes/1."""
+    return isinstance(field, str) and field.strip().lower() in ("on", "true", "yes", "1")
 
 
 def _checked_key(key: str | None) -> str | None:

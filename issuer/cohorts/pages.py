@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from issuer.catalogue.service import Catalogue
 from issuer.cohorts.csvfile import COLUMNS, write_csv
-from issuer.cohorts.endpoints import WorkerDep
+from issuer.cohorts.endpoints import WorkerDep, ticked
 from issuer.cohorts.keys import derived_key
 from issuer.cohorts.repository import UNFINISHED
 from issuer.cohorts.service import (
@@ -26,6 +26,7 @@ from issuer.cohorts.service import (
     InvalidCohort,
 )
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
+from issuer.mail.service import mail_available
 from issuer.pages.common import CsrfDep, PageActorDep, render
 from issuer.settings import IssuerSettings
 from shared.db import session_scope
@@ -71,6 +72,7 @@ async def upload_cohort(
     """Check the file; show every bad row, or record it, queue its job and show its page."""
     async with request.form(max_files=1, max_fields=10) as form:
         achievement_id = str(form.get("achievement_id") or "")
+        email_offers = ticked(form.get("email_offers"))
         upload = form.get("file")
         file_name = upload.filename if isinstance(upload, UploadFile) else None
         data = await upload.read(MAX_FILE_BYTES + 1) if isinstance(upload, UploadFile) else b""
@@ -90,7 +92,9 @@ async def upload_cohort(
             cohorts = Cohorts(unit, settings, runtime.key_encryption_key)
             plan = await cohorts.check(achievement_id, data, file_name=file_name)
             key = derived_key(achievement_id, data)
-            registered = await cohorts.register(plan, key=key, actor=actor.name)
+            registered = await cohorts.register(
+                plan, key=key, actor=actor.name, email_offers=email_offers
+            )
     except InvalidCohort as exc:
         return await _form(
             request,
@@ -101,6 +105,7 @@ async def upload_cohort(
             error=exc.description,
             refused=exc,
             file_name=file_name,
+            email_offers=email_offers,
         )
     except CredstackError as exc:  # no such or a retired micro-credential, a huge file
         return await _form(
@@ -129,7 +134,12 @@ async def cohort_page(
     cohorts = Cohorts(session, settings, runtime.key_encryption_key)
     cohort = await cohorts.get(cohort_id)
     percent = int(100 * cohort.done / cohort.row_count) if cohort.row_count else 100
-    context = {"cohort": cohort, "item": await cohorts.item_of(cohort), "percent": percent}
+    context = {
+        "cohort": cohort,
+        "item": await cohorts.item_of(cohort),
+        "percent": percent,
+        "delivery": await cohorts.delivery(cohort),
+    }
     response = render(request, "cohorts/cohort.html", context)
     if cohort.state in UNFINISHED:
         response.headers["Refresh"] = "1"
@@ -170,6 +180,7 @@ async def _form(
     error: str | None = None,
     refused: InvalidCohort | None = None,
     file_name: str | None = None,
+    email_offers: bool = False,
 ) -> Response:
     items = await Catalogue(session, settings.base_url).items(include_retired=False)
     context = {
@@ -183,5 +194,7 @@ async def _form(
         "columns": COLUMNS,
         "max_rows": MAX_ROWS,
         "max_mib": MAX_FILE_BYTES // (1024 * 1024),
+        "mail_available": mail_available(settings),
+        "email_offers": email_offers,
     }
     return render(request, "cohorts/new.html", context, status_code=status_code)

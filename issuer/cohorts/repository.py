@@ -15,10 +15,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer.models import Award, Cohort, CredentialOffer
+from issuer.mail.compose import OFFER
+from issuer.mail.repository import FAILED
+from issuer.models import Award, Cohort, CredentialOffer, MailMessage
 from shared.clock import utcnow
 from shared.db import insert_or_on_conflict
 
@@ -51,6 +53,7 @@ class LinkRow:
     status: str
     tx_code: bool
     received: bool
+    emailed: bool = False  # a live offer of the award went (or is going) to the learner by e-mail
 
 
 async def insert_cohort(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -170,6 +173,7 @@ async def link_rows(session: AsyncSession, cohort_id: str) -> list[LinkRow]:
             Award.status,
             Award.cohort_tx_code,
             received.label("received"),
+            _emailed_live_offer().label("emailed"),
         )
         .where(Award.cohort_id == cohort_id)
         .order_by(Award.cohort_line, Award.awarded_at, Award.id)
@@ -184,6 +188,51 @@ async def link_rows(session: AsyncSession, cohort_id: str) -> list[LinkRow]:
             status=row.status,
             tx_code=bool(row.cohort_tx_code),
             received=bool(row.received),
+            emailed=bool(row.emailed),
         )
         for row in result
     ]
+
+
+def _emailed_live_offer() -> Any:
+    """Whether an offer of the award that is still live was e-mailed to the learner (its
+    message queued or sent, not failed): the links file leaves such an award alone."""
+    return exists().where(
+        MailMessage.award_id == Award.id,
+        MailMessage.kind == OFFER,
+        MailMessage.state != FAILED,
+        CredentialOffer.id == MailMessage.offer_id,
+        CredentialOffer.redeemed_at.is_(None),
+        CredentialOffer.invalidated_at.is_(None),
+        CredentialOffer.expires_at > utcnow(),
+    )
+
+
+async def awards_of(session: AsyncSession, award_ids: Sequence[str]) -> list[Award]:
+    rows = await session.scalars(select(Award).where(Award.id.in_(award_ids)))
+    by_id = {award.id: award for award in rows}
+    return [by_id[award_id] for award_id in award_ids if award_id in by_id]
+
+
+async def deliveries(session: AsyncSession, cohort_id: str) -> dict[str, int]:
+    """How many offer messages of the cohort are in each state (queued, sent, failed)."""
+    result = await session.execute(
+        select(MailMessage.state, func.count())
+        .join(Award, Award.id == MailMessage.award_id)
+        .where(Award.cohort_id == cohort_id, MailMessage.kind == OFFER)
+        .group_by(MailMessage.state)
+    )
+    return {str(state): int(count) for state, count in result.all()}
+
+
+async def without_email(session: AsyncSession, cohort_id: str) -> int:
+    """The cohort's learners whose line gave no e-mail address."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Award)
+        .where(
+            Award.cohort_id == cohort_id,
+            (Award.learner_email.is_(None)) | (Award.learner_email == ""),
+        )
+    )
+    return int(count or 0)

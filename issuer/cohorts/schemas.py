@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from issuer.catalogue.schemas import UtcDatetime
-from issuer.cohorts.service import MAX_PROBLEMS_LISTED, CohortLinks
+from issuer.cohorts.service import MAX_PROBLEMS_LISTED, CohortLinks, Delivery
 from issuer.models import Cohort
 from issuer.settings import IssuerSettings
 
@@ -20,7 +20,8 @@ class CohortOffer(BaseModel):
     award_id: str
     status: str = Field(
         description='"new offer", or why there is none: "already received" (a wallet '
-        'redeemed an offer of this award), "revoked" or "suspended".'
+        'redeemed an offer of this award), "sent by e-mail" (its e-mailed offer is still '
+        'live), "revoked" or "suspended".'
     )
     credential_offer_uri: str | None = Field(
         default=None,
@@ -63,6 +64,28 @@ class CohortCreated(BaseModel):
         )
 
 
+class DeliveryOut(BaseModel):
+    """A cohort's e-mailed offers: how many messages are queued, sent or failed."""
+
+    queued: int
+    sent: int
+    failed: int
+    without_email: int = Field(
+        description="Learners whose line had no e-mail address: the links file is for them."
+    )
+
+    @classmethod
+    def of(cls, delivery: Delivery | None) -> DeliveryOut | None:
+        if delivery is None:
+            return None
+        return cls(
+            queued=delivery.queued,
+            sent=delivery.sent,
+            failed=delivery.failed,
+            without_email=delivery.without_email,
+        )
+
+
 class CohortOut(BaseModel):
     """A cohort as recorded: who uploaded which file when, how far its job is, its awards."""
 
@@ -82,6 +105,12 @@ class CohortOut(BaseModel):
         default=None, description="When its links file was last made."
     )
     award_ids: list[str]
+    email_offers: bool = Field(
+        default=False, description="Whether each learner is e-mailed their offer."
+    )
+    delivery: DeliveryOut | None = Field(
+        default=None, description="The e-mails' progress, when the offers are e-mailed."
+    )
 
     @classmethod
     def of(
@@ -102,6 +131,7 @@ class CohortOut(BaseModel):
             finished_at=cohort.finished_at,
             links_made_at=cohort.links_made_at,
             award_ids=award_ids,
+            email_offers=cohort.email_offers,
         )
 
 

@@ -13,6 +13,11 @@ stops half-way:
   one) for every award not yet received. Offer secrets exist in clear only in its result
   (the database keeps hashes), so whoever calls it hands it to the registrar at once; making
   the file again withdraws the offers of the file before.
+A cohort may instead e-mail each learner their offer (``email_offers``): ``awards_created``
+queues the messages of each chunk in the chunk's own transaction, so a job killed at any
+moment neither loses nor doubles an e-mail. The links file then leaves alone every award
+whose e-mailed offer is still live ("sent by e-mail") and offers anew only to the others
+(no e-mail address, a failed message, an offer that expired).
 No credential is signed here: credentials are signed when a wallet redeems its offer.
 """
 
@@ -35,6 +40,8 @@ from issuer.cohorts import repository
 from issuer.cohorts.csvfile import FILE, CohortRow, ParsedFile, RowProblem, parse_cohort
 from issuer.cohorts.keys import file_digest
 from issuer.cohorts.repository import CohortState, LinkRow
+from issuer.mail.repository import FAILED, QUEUED, SENT
+from issuer.mail.service import UNAVAILABLE, email_new_offers, mail_available
 from issuer.models import Award, Cohort, Organisation
 from issuer.organisations.service import awarding_body
 from issuer.settings import IssuerSettings
@@ -65,6 +72,7 @@ LINK_BATCH = 2000
 
 ALREADY_RECEIVED = "already received"
 NEW_OFFER = "new offer"
+SENT_BY_EMAIL = "sent by e-mail"
 
 _LEARNER = element("learner").label
 _GRADE = element("grade").label
@@ -135,7 +143,11 @@ class LinkLine:
     def status(self) -> str:
         if self.offer is not None:
             return NEW_OFFER
-        return ALREADY_RECEIVED if self.row.received else self.row.status
+        if self.row.received:
+            return ALREADY_RECEIVED
+        return (
+            SENT_BY_EMAIL if self.row.emailed and self.row.status == "active" else self.row.status
+        )
 
     def as_row(self, settings: IssuerSettings) -> dict[str, object]:
         """The columns of ``csvfile.OFFER_COLUMNS``, links as a single award's offer has them."""
@@ -170,6 +182,16 @@ class CohortLinks:
         return sum(line.offer is not None for line in self.lines)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a cohort's e-mailed offers are doing, for its page and the API."""
+
+    queued: int
+    sent: int
+    failed: int
+    without_email: int  # learners whose line had no address: the links file is theirs
+
+
 class Cohorts:
     def __init__(self, session: AsyncSession, settings: IssuerSettings, kek: bytes) -> None:
         self._session = session
@@ -201,12 +223,18 @@ class Cohorts:
             delimiter=parsed.delimiter,
         )
 
-    async def register(self, plan: CohortPlan, *, key: str, actor: str) -> Registered:
+    async def register(
+        self, plan: CohortPlan, *, key: str, actor: str, email_offers: bool = False
+    ) -> Registered:
         """Record a checked upload to be created by its job, or find the one with its key.
 
         The same key with another file (or for another micro-credential) is refused: the
         key names one upload, and guessing which one was meant would award the wrong people.
+        ``email_offers``: e-mail each learner their offer (refused when e-mail is not set
+        up); the same upload again keeps the choice it was first made with.
         """
+        if email_offers and not mail_available(self._settings):
+            raise Conflict(UNAVAILABLE)
         cohort_id = new_id()
         now = utcnow()
         inserted = await repository.insert_cohort(
@@ -223,6 +251,7 @@ class Cohorts:
                 "row_count": len(plan.rows),
                 "state": CohortState.QUEUED,
                 "done": 0,
+                "email_offers": email_offers,
                 "created_at": now,
                 "created_by": actor,
                 "updated_at": now,
@@ -278,11 +307,34 @@ class Cohorts:
         """Called once per chunk of a cohort's awards, in the transaction that creates them
         (so whatever it writes commits with them, or not at all; on a retried chunk it is
         called again only for awards created again). The one place for work that follows a
-        cohort's awards, such as e-mailing learners their offers: nothing yet."""
+        cohort's awards: e-mailing learners their offers, when the registrar chose to."""
+        if not cohort.email_offers or not award_ids:
+            return
+        awards = await repository.awards_of(self._session, award_ids)
+        await email_new_offers(
+            self._session,
+            self._settings,
+            self._kek,
+            awards,
+            [bool(award.cohort_tx_code) for award in awards],
+            actor=cohort.created_by,
+        )
+
+    async def delivery(self, cohort: Cohort) -> Delivery | None:
+        """The e-mails' progress, for a cohort whose offers are e-mailed (else None)."""
+        if not cohort.email_offers:
+            return None
+        states = await repository.deliveries(self._session, cohort.id)
+        return Delivery(
+            queued=states.get(QUEUED, 0),
+            sent=states.get(SENT, 0),
+            failed=states.get(FAILED, 0),
+            without_email=await repository.without_email(self._session, cohort.id),
+        )
 
     async def links(self, cohort_id: str, *, actor: str) -> CohortLinks:
-        """A fresh offer for every active award not yet received; the earlier offers of
-        those awards are withdrawn (``Offers.create_many``)."""
+        """A fresh offer for every active award not yet received and without a live e-mailed
+        offer; the earlier offers of those awards are withdrawn (``Offers.create_many``)."""
         cohort = await self.get(cohort_id)
         if cohort.state != CohortState.DONE:
             raise Conflict(
@@ -290,7 +342,9 @@ class Cohorts:
                 "exist. Its links file can be made once every award is created."
             )
         rows = await repository.link_rows(self._session, cohort_id)
-        wanted = [row for row in rows if row.status == "active" and not row.received]
+        wanted = [
+            row for row in rows if row.status == "active" and not row.received and not row.emailed
+        ]
         offers: dict[str, NewOffer] = {}
         maker = Offers(self._session, self._settings, self._kek)
         for batch in _batches(wanted, LINK_BATCH):

@@ -16,14 +16,21 @@ issuer learns from fetches. A list is kept for as long as the issuer's HTTP head
 the default TTL when they say nothing, never past the list's own ``validUntil`` /
 ``expirationDate`` or BSL ``ttl``, and never longer than the maximum staleness the
 operator allows. Failures are not cached: the next check tries again.
+
+Single flight: the checks that need the same list while it is being fetched wait for that
+one fetch and share its result (or its failure), so many people asking at the same moment
+cost the issuer one fetch, and the issuer cannot count them. A checker made with
+``fresh=True`` (a person who asked "check now") never takes a list from the cache: it fetches
+anew, or joins the fetch of that list already under way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -104,6 +111,42 @@ class StatusListCache:
         self._clock = clock
         self._max_staleness = max_staleness_seconds
         self._lists: OrderedDict[str, tuple[float, CachedList]] = OrderedDict()
+        # The fetch under way for each list, and how many checks wait on it.
+        self._in_flight: dict[str, asyncio.Task[CachedList]] = {}
+        self._waiting: dict[str, int] = {}
+
+    async def single_flight(
+        self, url: str, fetch: Callable[[], Awaitable[CachedList]]
+    ) -> CachedList:
+        """``fetch()``'s result, or that of the fetch of ``url`` already under way.
+
+        The fetch runs as its own task, shielded from each caller: a caller that goes away
+        (a learner closing the page) does not cancel it for the others. Its error reaches
+        every caller, and the task leaves ``_in_flight`` when it ends, however it ends, so
+        the next check starts a new fetch instead of waiting on a finished one.
+        """
+        task = self._in_flight.get(url)
+        if task is None:
+            task = asyncio.ensure_future(fetch())
+            self._in_flight[url] = task
+            task.add_done_callback(lambda done: self._landed(url, done))
+        self._waiting[url] = self._waiting.get(url, 0) + 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._waiting[url] -= 1
+            if not self._waiting[url]:
+                del self._waiting[url]
+
+    def waiting(self, url: str) -> int:
+        """How many checks are waiting for the fetch of ``url`` under way (0: none)."""
+        return self._waiting.get(url, 0)
+
+    def _landed(self, url: str, task: asyncio.Task[CachedList]) -> None:
+        if self._in_flight.get(url) is task:
+            del self._in_flight[url]
+        if not task.cancelled():
+            task.exception()  # seen here too: every caller may have gone away
 
     def get(self, url: str) -> dict[str, Any] | None:
         found = self.entry(url)
@@ -213,9 +256,9 @@ class StatusCheck:
     """Looks credentials up in their issuers' status lists, through ``http`` only.
 
     ``resolver`` verifies the lists' proofs (its client should be the same guarded one).
-    ``max_age_seconds``: for a person who asked to check now, a cached list fetched longer
-    ago than this is fetched anew (and refreshes the cache); a few seconds keep the issuer
-    from seeing one fetch per learner when many ask at once.
+    ``fresh``: a person asked to check now, so no list is taken from the cache: each list
+    is fetched anew (refreshing the cache), once per checker, or the fetch of it already
+    under way for someone else is joined (the cache's single flight).
     """
 
     def __init__(
@@ -225,13 +268,16 @@ class StatusCheck:
         cache: StatusListCache | None = None,
         clock: Clock = utc_now,
         *,
-        max_age_seconds: float | None = None,
+        fresh: bool = False,
     ) -> None:
         self.http = http
         self.resolver = resolver
         self.cache = cache if cache is not None else StatusListCache()
         self.clock = clock
-        self.max_age_seconds = max_age_seconds
+        self.fresh = fresh
+        # The lists a fresh checker fetched: a learner's "check all" reads each list once (a
+        # checker lives for one request; others go by the cache's lifetimes instead).
+        self._fetched: dict[str, CachedList] = {}
         self._lists_format = LdpVc(resolver, clock=clock)
 
     async def status_of(self, document: SignedDocument, format_name: str) -> str:
@@ -297,17 +343,18 @@ class StatusCheck:
                 f"The {purpose} list at {_host(url)} could not be read ({error.description})."
             ) from error
 
-    def _young_enough(self, cached: CachedList) -> bool:
-        if self.max_age_seconds is None:
-            return True
-        if cached.fetched_at is None:
-            return False
-        return (self.clock() - cached.fetched_at).total_seconds() < self.max_age_seconds
-
     async def _verified_list(self, url: str, purpose: object) -> CachedList:
-        cached = self.cache.entry(url)
-        if cached is not None and self._young_enough(cached):
+        if (cached := self._fetched.get(url)) is not None:
             return cached
+        if not self.fresh and (cached := self.cache.entry(url)) is not None:
+            return cached
+        # The purpose is the caller's, for its words: a list is one list whatever it marks.
+        fetched = await self.cache.single_flight(url, lambda: self._fetch(url, purpose))
+        if self.fresh:
+            self._fetched[url] = fetched
+        return fetched
+
+    async def _fetch(self, url: str, purpose: object) -> CachedList:
         try:
             document, headers = await fetch_json_with_headers(
                 self.http, url, accept=LIST_MEDIA_TYPES

@@ -89,7 +89,7 @@ async def registrar_awards(registrar: Person, services: JourneyServices) -> str:
 
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Award {TITLE}")
     await page.get_by_label("Learner's name").fill(LEARNER)
-    await page.get_by_label("E-mail").fill(EMAIL)
+    await page.get_by_role("textbox", name="E-mail").fill(EMAIL)
     await registrar.check("award-form")
     await page.get_by_role("button", name="Award and make the offer").click()
 

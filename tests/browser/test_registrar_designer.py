@@ -1,13 +1,11 @@
-"""The registrar's designer in a browser: a micro-credential made through the form in two
-languages, a problem shown next to its field and fixed, then awarded; at desktop size and
-at phone size, every page checked with axe-core (WCAG 2.1 A and AA).
+"""The registrar's designer in a browser at phone size: a micro-credential made through the
+form in two languages, a problem shown next to its field and fixed, then awarded; every page
+checked with axe-core (WCAG 2.1 A and AA) and fitting the phone's screen.
 
-One issuer process serves the module. ``create_and_award`` is the journey's first half as
-a helper (it returns the award page's URL), so that later journeys (the e-mail to the
-learner, the wallet) can start from it.
-
-With $CREDSTACK_SCREENSHOTS set (e.g. docs/screenshots) the designer and its error are
-copied there as issuer-designer.png and issuer-designer-error.png (desktop).
+The same at desktop size, with the award e-mailed, searched for and revoked, is the first
+part of tests/browser/test_people_journey.py, which also saves the designer's screenshots
+(issuer-designer.png, issuer-designer-error.png). ``create_and_award`` is that journey's
+registrar half as a helper (it returns the award page's URL).
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import pytest
 from tests.browser.people import Person
 from tests.browser.phone import (
     CHROMIUM_ARGS,
-    DESKTOP,
     PHONE,
     assert_fits_the_screen,
     async_playwright,
@@ -83,11 +80,16 @@ async def sign_in(person: Person, issuer: Service) -> None:
 
 
 async def create_and_award(
-    person: Person, issuer: Service, *, learner: str = LEARNER, publish: bool = False
+    person: Person,
+    issuer: Service,
+    *,
+    learner: str = LEARNER,
+    email: str | None = None,
+    publish: bool = False,
 ) -> str:
     """Signed in, the registrar makes a micro-credential in English and German through the
     designer, is shown a problem next to its field, fixes it, saves, and awards it to
-    ``learner``; the award page's URL."""
+    ``learner`` (with ``email``: choosing to e-mail them the offer); the award page's URL."""
     page = person.page
     await (
         page.get_by_role("navigation", name="Main")
@@ -153,44 +155,16 @@ async def create_and_award(
     await page.get_by_role("link", name="Award to a learner").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Award {TITLE}")
     await page.get_by_label("Learner's name").fill(learner)
-    await person.check()
+    if email is not None:
+        await page.get_by_role("textbox", name="E-mail").fill(email)
+        await page.get_by_label("E-mail the offer to the learner").check()
+    await person.check("award-form" if email is not None else None)
     await page.get_by_role("button", name="Award and make the offer").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(learner)
     await expect(page.get_by_role("link", name="Certificate (PDF)")).to_be_visible()
     await expect(page.get_by_role("link", name="Public verification page")).to_be_visible()
     await person.check("award")
     return page.url
-
-
-async def registrar_finds_and_revokes(person: Person, issuer: Service, award_url: str) -> None:
-    """The award is found by a part of the learner's name; revoking asks first."""
-    page = person.page
-    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Awards").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Awards")
-    await person.check()
-    await page.get_by_label("Learner").fill(LEARNER.split()[1][:4].lower())
-    await page.get_by_role("button", name="Search").click()
-    await expect(page.get_by_role("link", name=LEARNER)).to_be_visible()
-    await person.check("awards-search")
-    await page.goto(award_url)
-    await person.check()
-    await page.get_by_role("button", name="Revoke…").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Revoke this award for good?")
-    await person.check("revoke-confirm")
-    await assert_fits_the_screen(page)
-    await page.get_by_role("link", name="Cancel, keep it").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text(LEARNER)
-    await person.check()
-
-
-async def test_the_registrar_designs_fixes_and_awards_on_a_desktop(
-    issuer: Service, browser: Browser, tmp_path: Path
-) -> None:
-    person = await registrar(browser, DESKTOP, tmp_path)
-    await sign_in(person, issuer)
-    award_url = await create_and_award(person, issuer, publish=True)
-    await registrar_finds_and_revokes(person, issuer, award_url)
-    assert not person.unchecked(), person.unchecked()
 
 
 async def test_the_designer_works_on_a_phone(

@@ -160,7 +160,9 @@ async def test_a_credential_without_status_entries_is_valid_until_it_expires(
 async def test_refresh_all_fetches_each_list_once_and_caches_it(
     wallet: RunningWallet, issuer: tuple[Issuer, Web]
 ) -> None:
-    """Privacy: the issuer sees one fetch per list, not one per credential or per learner."""
+    """Privacy: the issuer sees one fetch per list and check, not one per credential; a
+    learner's check fetches anew (learners checking at the same moment share one fetch:
+    tests/holder/test_learner_status.py)."""
     lists, web = issuer
     learner, first, _ = await holding(wallet, lists)
     entries = lists.entries()
@@ -177,7 +179,7 @@ async def test_refresh_all_fetches_each_list_once_and_caches_it(
     other, third, _ = await holding(wallet, lists)
     assert await refreshed(other, third) == "valid"
     assert (await other.api.post("/api/v1/credentials/status")).status_code == 200
-    assert len(web.requests) == 2
+    assert len(web.requests) == 6
 
 
 async def test_the_detail_page_checks_status_on_request(

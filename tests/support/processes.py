@@ -121,11 +121,13 @@ def serving(name: str, tmp_path: Path, port: int, **env: str) -> Iterator[Servic
 
 
 @contextmanager
-def issuer_and_wallet(tmp_path: Path, **issuer_env: str) -> Iterator[tuple[Service, Service]]:
+def issuer_and_wallet(
+    tmp_path: Path, holder_env: dict[str, str] | None = None, **issuer_env: str
+) -> Iterator[tuple[Service, Service]]:
     """Our issuer and our wallet as two processes; (issuer, wallet)."""
     holder_port = free_port()
     with (
-        serving("holder", tmp_path, holder_port) as holder,
+        serving("holder", tmp_path, holder_port, **(holder_env or {})) as holder,
         serving(
             "issuer",
             tmp_path,

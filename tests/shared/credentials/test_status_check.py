@@ -8,6 +8,7 @@ private-network guard stays in force); the lists are really signed (ldp_vc, didk
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from shared.credentials.status_check import (
+    CachedList,
     Status,
     StatusCheck,
     StatusListCache,
@@ -249,3 +251,80 @@ async def test_the_wallet_entry_point_reads_a_stored_document(world: World) -> N
     assert await world.checker.status_of(world.credential(), "ldp_vc") == "valid"
     assert await world.checker.status_of("not a jwt", "jwt_vc_json") == "unknown"
     assert await world.checker.status_of(["a list"], "ldp_vc") == "unknown"  # type: ignore[arg-type]
+
+
+# --- single flight: one fetch of a list for everyone who needs it at that moment ----------
+
+
+async def test_checks_at_the_same_moment_share_one_fetch_of_each_list(world: World) -> None:
+    checks = [
+        StatusCheck(world.checker.http, world.checker.resolver, world.checker.cache, fresh=True)
+        for _ in range(3)
+    ]
+    credential = world.credential()
+    results = await asyncio.gather(*(check.check(credential) for check in checks))
+    assert [result.status for result in results] == [Status.VALID] * 3
+    assert sorted(world.fetched()) == [REVOCATION_LIST, SUSPENSION_LIST]
+
+
+async def test_a_fresh_check_fetches_anew_a_list_the_cache_holds(world: World) -> None:
+    credential = world.credential()
+    assert (await world.checker.check(credential)).status is Status.VALID
+    world.lists.bits[REVOCATION_LIST].set(world.lists.next_index, True)
+    await world.lists.publish()
+    assert (await world.checker.check(credential)).status is Status.VALID  # cached
+    fresh = StatusCheck(world.checker.http, world.checker.resolver, world.checker.cache, fresh=True)
+    assert (await fresh.check(credential)).status is Status.REVOKED
+    assert len(world.fetched()) == 4
+    # The fresh fetch refreshed the cache for everyone.
+    assert (await world.checker.check(credential)).status is Status.REVOKED
+    assert len(world.fetched()) == 4
+
+
+def _gated(calls: list[str], gate: asyncio.Event, outcome: CachedList | Exception) -> Any:
+    async def fetch() -> CachedList:
+        calls.append("fetch")
+        await gate.wait()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return fetch
+
+
+async def _until_waiting(cache: StatusListCache, url: str, count: int) -> None:
+    for _ in range(200):
+        if cache.waiting(url) >= count:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"{cache.waiting(url)} waiting on {url}, expected {count}")
+
+
+async def test_a_failed_fetch_reaches_every_waiter_and_the_next_check_tries_again() -> None:
+    cache, calls, gate = StatusListCache(), [], asyncio.Event()
+    fetch = _gated(calls, gate, RuntimeError("the issuer is down"))
+    waiters = [asyncio.create_task(cache.single_flight("u", fetch)) for _ in range(2)]
+    await _until_waiting(cache, "u", 2)
+    gate.set()
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert [str(outcome) for outcome in outcomes] == ["the issuer is down"] * 2
+    assert calls == ["fetch"]
+    found = CachedList({"id": "u"}, NOW)
+    assert await cache.single_flight("u", _gated(calls, gate, found)) is found
+    assert calls == ["fetch", "fetch"]
+    assert cache.waiting("u") == 0
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_the_fetch_for_the_others() -> None:
+    cache, calls, gate = StatusListCache(), [], asyncio.Event()
+    found = CachedList({"id": "u"}, NOW)
+    first = asyncio.create_task(cache.single_flight("u", _gated(calls, gate, found)))
+    second = asyncio.create_task(cache.single_flight("u", _gated(calls, gate, found)))
+    await _until_waiting(cache, "u", 2)
+    first.cancel()
+    await _until_waiting(cache, "u", 1)
+    gate.set()
+    assert await second is found
+    assert first.cancelled()
+    assert calls == ["fetch"]
+    assert cache.waiting("u") == 0
