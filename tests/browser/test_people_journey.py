@@ -43,7 +43,13 @@ from tests.browser.phone import (
     expect,
 )
 from tests.browser.test_journey import person
-from tests.browser.test_registrar_designer import TITLE, TITLE_DE, create_and_award, sign_in
+from tests.browser.test_registrar_designer import (
+    LONG_WORD,
+    TITLE,
+    TITLE_DE,
+    create_and_award,
+    sign_in,
+)
 from tests.support.databases import fresh_database
 from tests.support.processes import Service, issuer_and_wallet
 from tests.support.smtp import SmtpServer, smtp_server, wallet_link_to
@@ -259,6 +265,8 @@ async def learner_switches_to_german(learner: Person) -> None:
 
     await card.tap()
     await expect(page.get_by_role("heading", level=1)).to_have_text(TITLE_DE)
+    # The description ends in a word longer than the screen is wide: it must wrap.
+    await expect(page.get_by_role("definition").filter(has_text=LONG_WORD)).to_be_visible()
     await assert_german(
         page,
         "Status jetzt prüfen",
@@ -419,6 +427,8 @@ async def learner_sees_it_revoked(learner: Person) -> None:
 
     await card.tap()
     await expect(page.get_by_role("heading", level=1)).to_have_text(TITLE_DE)
+    # The description ends in a word longer than the screen is wide: it must wrap.
+    await expect(page.get_by_role("definition").filter(has_text=LONG_WORD)).to_be_visible()
     await expect(page.get_by_text("Widerrufen").first).to_be_visible()
     await assert_german(page, "Status jetzt prüfen")
     await learner.check("card-revoked")

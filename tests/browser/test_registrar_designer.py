@@ -111,7 +111,7 @@ async def create_and_award(
         f"Publishing public data sets that others can reuse. {LONG_WORD}"
     )
     await page.get_by_label("Description, German").fill(
-        "Öffentliche Datensätze so veröffentlichen, dass andere sie nutzen."
+        f"Öffentliche Datensätze so veröffentlichen, dass andere sie nutzen. {LONG_WORD}"
     )
     await page.get_by_label("Learning outcome 1, English").fill(
         "Publish a data set with a licence and metadata."
