@@ -16,7 +16,6 @@ from holder.accounts.service import (
     SignUp,
 )
 from holder.deps import SESSION_COOKIE, RuntimeDep, SessionDep, SettingsDep, accounts, logins
-from holder.i18n import LANGUAGE_NAMES as INTERFACE_LANGUAGES
 from holder.i18n import _, current_language
 from holder.models import Learner
 from holder.pages.common import (
@@ -30,6 +29,7 @@ from holder.pages.common import (
     set_session_cookie,
 )
 from shared.errors import CredstackError
+from shared.languages import LANGUAGE_NAMES as INTERFACE_LANGUAGES
 from shared.pages import discard_changes
 
 router = APIRouter(include_in_schema=False)

@@ -51,20 +51,12 @@ from babel.support import LazyProxy
 from jinja2 import Environment
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.languages import LANGUAGE_NAMES
+
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
-# The languages the wallet's words are shipped in, each in its own name (credstack's
-# alliances span these). The source language first.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "es": "Español",
-    "it": "Italiano",
-    "nl": "Nederlands",
-    "pl": "Polski",
-}
+# The languages the wallet's words are shipped in (shared with the issuer's e-mails).
 LANGUAGES = tuple(LANGUAGE_NAMES)
 LANGUAGE_COOKIE = "credstack_wallet_lang"
 LANGUAGE_QUERY = "lang"

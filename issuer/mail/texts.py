@@ -14,15 +14,6 @@ from shared.credentials.microcredential.i18n import normalise_language_tag
 
 CATALOGUE = Path(__file__).parent / "messages.json"
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "es": "Español",
-    "it": "Italiano",
-    "nl": "Nederlands",
-    "pl": "Polski",
-}
 
 
 @cache

@@ -33,12 +33,12 @@ from issuer.certificates.service import Certificates
 from issuer.certificates.urls import verification_url
 from issuer.deps import RuntimeDep, SessionDep, SettingsDep
 from issuer.mail.service import Mailer, describe, mail_available, sends_for_real
-from issuer.mail.texts import LANGUAGE_NAMES
 from issuer.pages.common import SITE, CsrfDep, PageActorDep, render
 from issuer.settings import IssuerSettings
 from issuer.status.service import MAX_REASON_LENGTH
 from shared.credentials.microcredential.elements import element_at
 from shared.credentials.microcredential.validation import InvalidMicroCredential, Problem
+from shared.languages import LANGUAGE_NAMES
 from shared.pages import discard_changes
 from shared.qr import qr_svg
 from shared.validation_words import sentence
