@@ -24,7 +24,6 @@ import asyncio
 import csv
 import io
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -36,10 +35,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import asyncpg
 import httpx
+
+# The repository's root, for the one database helper the tests and benchmarks share.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from issuance import _free_port, _wait_until_healthy
-from sqlalchemy.engine import make_url
+
+from tests.support.databases import postgres_database
 
 POSTGRES_ENV = "CREDSTACK_TEST_POSTGRES_URL"
 
@@ -94,22 +96,6 @@ def cohort_file(count: int) -> bytes:
         for i in range(count)
     ]
     return ("\r\n".join(lines) + "\r\n").encode()
-
-
-@asynccontextmanager
-async def fresh_postgres(admin_url: str) -> AsyncIterator[str]:
-    url = make_url(admin_url)
-    name = f"credstack_bench_cohort_{secrets.token_hex(4)}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        yield url.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
 
 
 @asynccontextmanager
@@ -209,7 +195,7 @@ async def main(args: argparse.Namespace) -> None:
     runs = [await one_run("SQLite", None, args.learners)]
     admin_url = args.postgres_admin_url or os.environ.get(POSTGRES_ENV)
     if admin_url:
-        async with fresh_postgres(admin_url) as database_url:
+        async with postgres_database(admin_url, "credstack_bench_cohort") as database_url:
             runs.append(await one_run("PostgreSQL", database_url, args.learners))
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(

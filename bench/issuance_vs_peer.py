@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -38,14 +37,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import asyncpg
 import httpx
+
+# The repository's root, for the one database helper the tests and benchmarks share.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from issuance import conditions, issuer_process, make_offers, raw_signing_rates
-from sqlalchemy.engine import make_url
 
 from issuer.oid4vci.configurations import FORMAT_OF, JWT_VC_JSON, LDP_VC
 from shared.credentials.formats import get_format
 from shared.did.resolver import DIDResolver
+from tests.support.databases import postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "tests" / "interop" / "oid4vci-issuer.mjs"
@@ -116,20 +117,6 @@ async def peer_offers(base_url: str, configuration: str, count: int) -> list[str
         )
         response.raise_for_status()
         return list(response.json()["offers"])
-
-
-@asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A database made for this run on the server of ``admin_url``, dropped afterwards."""
-    url = make_url(admin_url)
-    name = f"credstack_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def verify_all(configuration_id: str, credentials: list[Any]) -> None:
@@ -248,7 +235,7 @@ async def main(args: argparse.Namespace) -> None:
         rows, raw, verified = await backend_rows(args, peer, None)
         report("SQLite", None, rows, raw, verified, args)
         if args.postgres_url:
-            async with postgres_database(args.postgres_url) as url:
+            async with postgres_database(args.postgres_url, "credstack_bench") as url:
                 rows, raw, verified = await backend_rows(args, peer, url)
             report("PostgreSQL", url, rows, raw, verified, args)
 

@@ -30,8 +30,17 @@ async def fresh_database(directory: Path, name: str) -> AsyncIterator[str]:
     if admin is None:
         yield f"sqlite+aiosqlite:///{directory / f'{name}.db'}"
         return
-    url = make_url(admin)
-    database = f"credstack_test_{name}_{secrets.token_hex(6)}"
+    async with postgres_database(admin, f"credstack_test_{name}") as url:
+        yield url
+
+
+@asynccontextmanager
+async def postgres_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    """An empty database named ``prefix`` and a random suffix on the server of ``admin_url``
+    (which may create databases), dropped afterwards; yields its URL with the same driver.
+    The tests and the benchmarks make theirs here."""
+    url = make_url(admin_url)
+    database = f"{prefix}_{secrets.token_hex(6)}"
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(dsn)
     try:
