@@ -71,10 +71,26 @@ class Run:
         return self.flows / self.seconds
 
 
+@dataclass(frozen=True)
+class RunningIssuer:
+    settings: IssuerSettings
+    pid: int  # `credstack serve issuer`; its workers are its children
+
+
 @asynccontextmanager
 async def issuer_process(
     data_dir: Path, database_url: str | None, workers: int | None = None
 ) -> AsyncIterator[IssuerSettings]:
+    """``credstack serve issuer`` running; yields its settings."""
+    async with running_issuer(data_dir, database_url, workers) as issuer:
+        yield issuer.settings
+
+
+@asynccontextmanager
+async def running_issuer(
+    data_dir: Path, database_url: str | None, workers: int | None = None
+) -> AsyncIterator[RunningIssuer]:
+    """``credstack serve issuer`` on ``data_dir`` (and ``database_url``), rate limits off."""
     port = _free_port()
     settings = IssuerSettings(
         data_dir=data_dir, database_url=database_url, public_base_url=f"http://127.0.0.1:{port}"
@@ -102,7 +118,7 @@ async def issuer_process(
         )
     try:
         await _wait_until_healthy(settings.base_url, process)
-        yield settings
+        yield RunningIssuer(settings, process.pid)
     finally:
         if process.returncode is None:
             # SIGINT: py-spy writes its profile and stops the issuer with it.

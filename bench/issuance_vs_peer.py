@@ -41,7 +41,8 @@ import httpx
 
 # The repository's root, for the one database helper the tests and benchmarks share.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from issuance import conditions, issuer_process, make_offers, raw_signing_rates
+from cpu import per_process_cpu_seconds
+from issuance import conditions, make_offers, raw_signing_rates, running_issuer
 
 from issuer.oid4vci.configurations import FORMAT_OF, JWT_VC_JSON, LDP_VC
 from shared.credentials.formats import get_format
@@ -58,6 +59,9 @@ PEER_CONFIGURATION = {
 STEPS = ("offer", "metadata", "token", "nonce", "credential", "notification")
 WARM_UP = 10
 VERIFY_AT_ONCE = 16
+# The driver's result is one line holding every credential it received (an ldp_vc is a few
+# KB): far over asyncio's default 64 KiB line limit.
+DRIVER_OUTPUT_LIMIT = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,29 @@ class Run:
     seconds: float
     latencies: list[float]
     steps: dict[str, list[float]]
+    driver_cpu: float  # seconds of CPU the driver spent on the timed flows
+    issuer_cpu: dict[int, float]  # seconds of CPU each issuer process spent meanwhile
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
+
+    def per_flow_ms(self, cpu_seconds: float) -> float:
+        return cpu_seconds / len(self.latencies) * 1000
+
+    @property
+    def issuer_ms(self) -> float:
+        return self.per_flow_ms(sum(self.issuer_cpu.values()))
+
+    @property
+    def driver_ms(self) -> float:
+        return self.per_flow_ms(self.driver_cpu)
+
+    @property
+    def busiest_share(self) -> float:
+        """The share of the issuer's CPU its busiest process took (1/N: evenly spread)."""
+        total = sum(self.issuer_cpu.values())
+        return max(self.issuer_cpu.values()) / total if total else 0.0
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -76,10 +99,14 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-async def drive(offers: list[str], configuration: str, concurrency: int) -> tuple[Run, list[Any]]:
-    """The independent client over ``offers`` (the first WARM_UP not timed)."""
+async def drive(
+    offers: list[str], configuration: str, concurrency: int, issuer_pid: int
+) -> tuple[Run, list[Any]]:
+    """The independent client over ``offers`` (the first WARM_UP not timed), and the CPU the
+    issuer (process ``issuer_pid`` and its workers) spent meanwhile."""
     process = await asyncio.create_subprocess_exec(
         "node", str(DRIVER), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        limit=DRIVER_OUTPUT_LIMIT,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     request = {
@@ -88,23 +115,49 @@ async def drive(offers: list[str], configuration: str, concurrency: int) -> tupl
         "concurrency": concurrency,
         "warm_up": WARM_UP,
     }
-    out, err = await process.communicate(json.dumps(request).encode())
-    if process.returncode != 0:
+    assert process.stdin is not None
+    assert process.stdout is not None
+    process.stdin.write(json.dumps(request).encode())
+    await process.stdin.drain()
+    process.stdin.close()
+    # The driver says when its timed flows start (after the warm-up) and prints its result
+    # the moment they end: the issuer's CPU is read at those two moments.
+    started = await process.stdout.readline()
+    before = per_process_cpu_seconds(issuer_pid)
+    out = await process.stdout.readline()
+    after = per_process_cpu_seconds(issuer_pid)
+    err = await process.stderr.read() if process.stderr else b""
+    await process.wait()
+    if process.returncode != 0 or started.strip() != b"timed":
         raise SystemExit(f"the driver failed ({configuration}):\n{err.decode()[-3000:]}")
     result = json.loads(out)
-    return Run(result["seconds"], result["latencies"], result["steps"]), result["credentials"]
+    issuer_cpu = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
+    run = Run(
+        result["seconds"],
+        result["latencies"],
+        result["steps"],
+        result["cpu_seconds"],
+        issuer_cpu,
+    )
+    return run, result["credentials"]
+
+
+@dataclass(frozen=True)
+class Peer:
+    base_url: str
+    pid: int
 
 
 @asynccontextmanager
-async def peer_issuer() -> AsyncIterator[str]:
-    """tests/interop/oid4vci-issuer.mjs running; yields its base URL."""
+async def peer_issuer() -> AsyncIterator[Peer]:
+    """tests/interop/oid4vci-issuer.mjs running."""
     process = await asyncio.create_subprocess_exec(
         "node", str(PEER), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
     )
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 60)
-        yield str(json.loads(line)["issuer"])
+        yield Peer(str(json.loads(line)["issuer"]), process.pid)
     finally:
         process.terminate()
         await process.wait()
@@ -134,14 +187,15 @@ async def verify_all(configuration_id: str, credentials: list[Any]) -> None:
 
 
 async def backend_rows(
-    args: argparse.Namespace, peer: str, database_url: str | None
+    args: argparse.Namespace, peer: Peer, database_url: str | None
 ) -> tuple[list[tuple[str, int, Run, Run]], dict[str, tuple[float, float]], int]:
     per_run = WARM_UP + args.flows
     configurations = (LDP_VC, JWT_VC_JSON)
     rows = []
     verified = 0
     with tempfile.TemporaryDirectory(prefix="credstack-bench-") as tmp, _issuer_log_on_failure(tmp):
-        async with issuer_process(Path(tmp) / "data", database_url, args.workers) as settings:
+        async with running_issuer(Path(tmp) / "data", database_url, args.workers) as issuer:
+            settings = issuer.settings
             uris, award = await make_offers(
                 settings, per_run * len(configurations) * len(args.concurrency)
             )
@@ -152,12 +206,14 @@ async def backend_rows(
                 for concurrency in args.concurrency:
                     ours_offers, links = links[:per_run], links[per_run:]
                     theirs_offers = await peer_offers(
-                        peer, PEER_CONFIGURATION[configuration_id], per_run
+                        peer.base_url, PEER_CONFIGURATION[configuration_id], per_run
                     )
                     theirs, _ = await drive(
-                        theirs_offers, PEER_CONFIGURATION[configuration_id], concurrency
+                        theirs_offers, PEER_CONFIGURATION[configuration_id], concurrency, peer.pid
                     )
-                    ours, credentials = await drive(ours_offers, configuration_id, concurrency)
+                    ours, credentials = await drive(
+                        ours_offers, configuration_id, concurrency, issuer.pid
+                    )
                     await verify_all(configuration_id, credentials)
                     verified += len(credentials)
                     rows.append((configuration_id, concurrency, ours, theirs))
@@ -221,6 +277,7 @@ def report(
             t50, t95 = percentiles(theirs.steps.get(step, [0.0]))
             cells.append(f"{o50:.0f}/{o95:.0f} | {t50:.0f}/{t95:.0f}".rjust(23))
         print(f"  {FORMAT_OF[configuration_id]:<12} {concurrency:>4} " + " ".join(cells))
+    cpu_report(rows)
     print(f"\nRaw signing of the same credential ({args.raw_signatures} signatures, this process):")
     for configuration_id, (sequential, gathered) in raw.items():
         print(
@@ -228,6 +285,33 @@ def report(
             f"asyncio.gather {gathered:>7.1f}/s"
         )
     print(f"\nVerified: all {verified} credentials our issuer handed out in these runs.")
+
+
+def cpu_report(rows: list[tuple[str, int, Run, Run]]) -> None:
+    """CPU per flow of each side, and what that leaves: the driver shares the machine's cores
+    with the issuer it drives, so an issuer can be at most as fast as the cores left over."""
+    cores = os.cpu_count() or 1
+    print(
+        "\nCPU time per timed flow, ms (every thread; ours: all issuer processes; the driver's "
+        "own in each run):"
+    )
+    print(
+        f"  {'format':<12} {'conc':>4} {'ours':>6} {'peer':>6} {'driver→ours':>12} "
+        f"{'driver→peer':>12} {'busiest worker':>15} {'ceiling/s':>10} {'ceiling/peer':>13}"
+    )
+    for configuration_id, concurrency, ours, theirs in rows:
+        # An issuer that cost nothing: the driver alone would fill every core.
+        ceiling = cores * 1000 / ours.driver_ms
+        print(
+            f"  {FORMAT_OF[configuration_id]:<12} {concurrency:>4} {ours.issuer_ms:>6.1f} "
+            f"{theirs.issuer_ms:>6.1f} {ours.driver_ms:>12.1f} {theirs.driver_ms:>12.1f} "
+            f"{ours.busiest_share:>14.0%} {ceiling:>10.0f} {ceiling / theirs.rate:>13.2f}"
+        )
+    print(
+        f"  ceiling: flows/s if our issuer cost no CPU at all, {cores} cores over the driver's "
+        "own CPU per flow; ceiling/peer: that as a multiple of the peer's measured rate. "
+        "busiest worker: the share of our issuer's CPU its busiest process took."
+    )
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -118,24 +118,21 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.worker_count == 1:
         uvicorn.run(app, **options)
         return 0
-    # Several workers: uvicorn's own supervisor binds the socket once, starts the workers on
-    # it, restarts one that dies and stops them all on SIGINT/SIGTERM. Migrations and start-up
-    # tasks run here, once, before any worker starts (see shared.runtime.prepare_service).
+    # Several workers, each on a socket of its own (credstack/workers.py). Migrations and
+    # start-up tasks run here, once, before any worker starts (shared.runtime.prepare_service).
+    from credstack.workers import port_is_free, run_workers
     from shared.runtime import prepare_service  # the web stack, loaded by `serve` only
 
+    if not port_is_free(settings.host, settings.bind_port):
+        print(f"credstack: port {settings.bind_port} on {settings.host} is in use; choose another.")
+        return 1
     asyncio.run(prepare_service(app))
     prefix = f"{args.service.upper()}_"
     os.environ[SERVICE_VARIABLE] = args.service
     os.environ[f"{prefix}HOST"] = settings.host
     os.environ[f"{prefix}PORT"] = str(settings.bind_port)
     os.environ[f"{prefix}STARTUP_DONE"] = "true"
-    uvicorn.run(
-        "credstack.worker:create_worker_app",
-        factory=True,
-        workers=settings.worker_count,
-        **options,
-    )
-    return 0
+    return run_workers(settings.host, settings.bind_port, settings.worker_count)
 
 
 def _up(args: argparse.Namespace) -> int:
