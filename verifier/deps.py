@@ -22,7 +22,11 @@ __all__ = [
 ]
 
 
-def get_settings(request: Request) -> VerifierSettings:
+# The dependencies are ``async def`` though they never wait: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop (and its CPU) per request for each one.
+
+
+async def get_settings(request: Request) -> VerifierSettings:
     settings: VerifierSettings = request.app.state.settings
     return settings
 
@@ -48,7 +52,9 @@ async def require_trust_operator(employer: EmployerDep) -> Employer:
 TrustOperatorDep = Annotated[Employer, Depends(require_trust_operator)]
 
 
-def get_checker(request: Request, session: SessionDep, runtime: RuntimeDep) -> ResponseChecker:
+async def get_checker(
+    request: Request, session: SessionDep, runtime: RuntimeDep
+) -> ResponseChecker:
     """The checks engine for this unit of work (tests build apps with a checker of their own)."""
     factory: CheckerFactory = request.app.state.checker_factory
     return factory(session, runtime)

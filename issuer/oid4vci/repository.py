@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Update, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -26,6 +25,7 @@ from issuer.models import (
     Nonce,
     Organisation,
 )
+from shared.db import insert_or_on_conflict
 
 HOUSEKEEPING_EVERY = 64
 
@@ -120,19 +120,39 @@ async def redeem_offer(session: AsyncSession, offer_id: str, *, now: datetime) -
     )
 
 
+async def redeem_offer_without_tx_code(
+    session: AsyncSession, offer_id: str, *, now: datetime
+) -> str | None:
+    """Most redemptions in one statement: redeem the offer if it is open, unexpired and
+    needs no tx_code; its award's id, or None (the caller then reads the offer to say why)."""
+    award_id: str | None = await _one_returned(
+        session,
+        update(CredentialOffer)
+        .where(
+            *_offer_open(offer_id),
+            CredentialOffer.expires_at > now,
+            CredentialOffer.tx_code_hash.is_(None),
+        )
+        .values(redeemed_at=now)
+        .returning(CredentialOffer.award_id),
+    )
+    return award_id
+
+
 def add_access_token(
     session: AsyncSession,
     token_hash: str,
-    offer: CredentialOffer,
     *,
+    offer_id: str,
+    award_id: str,
     now: datetime,
     expires_at: datetime,
 ) -> None:
     session.add(
         AccessToken(
             token_hash=token_hash,
-            offer_id=offer.id,
-            award_id=offer.award_id,
+            offer_id=offer_id,
+            award_id=award_id,
             created_at=now,
             expires_at=expires_at,
         )
@@ -196,24 +216,23 @@ async def add_issued_credential(
 ) -> bool:
     """Record the credential; False when the offer already yielded one of this
     configuration (the unique (offer, configuration) pair; a concurrent request may have
-    won a moment ago, even on another replica)."""
-    try:
-        # A savepoint: the refused insert must not take the request's transaction with it.
-        async with session.begin_nested():
-            session.add(
-                IssuedCredential(
-                    id=credential_id,
-                    award_id=award_id,
-                    offer_id=offer_id,
-                    configuration_id=configuration_id,
-                    format=credential_format,
-                    holder_did=holder_did,
-                    issued_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    won a moment ago, even on another replica). One ``INSERT … ON CONFLICT DO NOTHING``:
+    the refused insert leaves the request's transaction as it was, without a savepoint."""
+    inserted = await session.scalar(
+        insert_or_on_conflict(session, IssuedCredential)
+        .values(
+            id=credential_id,
+            award_id=award_id,
+            offer_id=offer_id,
+            configuration_id=configuration_id,
+            format=credential_format,
+            holder_did=holder_did,
+            issued_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["offer_id", "configuration_id"])
+        .returning(IssuedCredential.id)
+    )
+    return inserted is not None
 
 
 async def issued_credential(session: AsyncSession, credential_id: str) -> IssuedCredential | None:

@@ -157,25 +157,23 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
         if not code:
             raise ProtocolError("pre-authorized_code is missing.", code=INVALID_REQUEST)
         offer_id = self._codes.offer_id(code, utcnow())
-        offer = await repository.offer(self._session, offer_id)
-        if offer is None or not is_live(offer):
-            raise _invalid_grant()
-        if offer.tx_code_hash is not None and tx_code:
-            # A tx_code attempt runs in units of work of its own: the request's read ends
-            # first, so that no request ever holds two connections and a burst cannot take
-            # the whole pool with requests each waiting for a second one. (Without a PIN,
-            # the read and the redemption share the request's one unit of work.)
-            await self._session.commit()
-        await self._check_tx_code(offer, tx_code or None)
         now = utcnow()
-        if not await repository.redeem_offer(self._session, offer.id, now=now):
-            raise _invalid_grant()  # someone else redeemed it a moment ago
+        award_id = None
+        if not tx_code:
+            award_id = await repository.redeem_offer_without_tx_code(
+                self._session, offer_id, now=now
+            )
+        if award_id is None:
+            # A PIN, or an offer that cannot be redeemed: read it, to check the PIN or say why.
+            award_id = await self._redeem_after_reading(offer_id, tx_code or None)
+            now = utcnow()
         access_token = new_token()
         ttl = self._settings.access_token_ttl_seconds
         repository.add_access_token(
             self._session,
             token_hash(access_token),
-            offer,
+            offer_id=offer_id,
+            award_id=award_id,
             now=now,
             expires_at=now + timedelta(seconds=ttl),
         )
@@ -185,8 +183,8 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
             self._session,
             WALLET,
             "offer.redeem",
-            target=f"award:{offer.award_id}",
-            details={"offer": offer.id},
+            target=f"award:{award_id}",
+            details={"offer": offer_id},
         )
         return TokenResponse(
             access_token=access_token,
@@ -194,6 +192,22 @@ class PreAuthorizedGrant(_ProtocolEndpoint):
             c_nonce=nonce.c_nonce,
             c_nonce_expires_in=nonces.ttl_seconds,
         )
+
+    async def _redeem_after_reading(self, offer_id: str, tx_code: str | None) -> str:
+        """Redeem an offer that needs its tx_code checked (or refuse one that cannot be
+        redeemed, saying why); the award's id."""
+        offer = await repository.offer(self._session, offer_id)
+        if offer is None or not is_live(offer):
+            raise _invalid_grant()
+        if offer.tx_code_hash is not None and tx_code:
+            # A tx_code attempt runs in units of work of its own: the request's read ends
+            # first, so that no request ever holds two connections and a burst cannot take
+            # the whole pool with requests each waiting for a second one.
+            await self._session.commit()
+        await self._check_tx_code(offer, tx_code)
+        if not await repository.redeem_offer(self._session, offer.id, now=utcnow()):
+            raise _invalid_grant()  # someone else redeemed it a moment ago
+        return offer.award_id
 
     async def _check_tx_code(self, offer: CredentialOffer, tx_code: str | None) -> None:
         if offer.tx_code_hash is None:

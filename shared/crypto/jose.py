@@ -102,6 +102,11 @@ def verify_jwt(
     return header, claims
 
 
+def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The protected header and the claims, unverified, from one decoding of ``token``."""
+    return _decode(token)
+
+
 def unverified_header(token: str) -> dict[str, Any]:
     """The protected header, to choose the verification key (``kid`` or ``jwk``).
 

@@ -70,27 +70,44 @@ class DIDResolver:
         (``assertionMethod`` for credentials, ``authentication`` for presentations and key
         proofs), the method must be listed under it.
         """
-        did, _, fragment = did_url.partition("#")
-        document = await self.resolve(did)
-        if not fragment and _method_of(did) in _SINGLE_KEY_METHODS:
-            did_url = document["verificationMethod"][0]["id"]
-        elif not fragment:
-            raise resolution_error(
-                INVALID_DID_URL, f"{did_url!r} does not name a verification method (no #fragment)."
-            )
-        method = find_verification_method(document, did_url)
-        if method is None:
-            raise resolution_error(NOT_FOUND, f"{did}'s document has no method {did_url!r}.")
-        if relationship is not None and not is_listed(document, did_url, relationship):
-            raise resolution_error(
-                NOT_FOUND, f"{did_url!r} is not listed under {relationship} in {did}'s document."
-            )
-        return verification_method_jwk(method)
+        did, _, _ = did_url.partition("#")
+        if _method_of(did) in _SINGLE_KEY_METHODS and not any(char in did for char in "?/"):
+            # A pure function of the DID URL, like the document: remembered, a copy each.
+            return dict(_local_public_jwk(did_url, relationship))
+        return _select_jwk(await self.resolve(did), did_url, relationship)
 
     async def _resolve_web(self, did: str) -> dict[str, Any]:
         if self._http is None:
             raise resolution_error(METHOD_NOT_SUPPORTED, "Resolving did:web needs an HTTP client.")
         return await resolve_did_web(did, self._http, allow_http_loopback=self._allow_http_loopback)
+
+
+def _select_jwk(document: dict[str, Any], did_url: str, relationship: str | None) -> dict[str, str]:
+    """The public JWK of the method ``did_url`` names in its DID's ``document``."""
+    did, _, fragment = did_url.partition("#")
+    if not fragment and _method_of(did) in _SINGLE_KEY_METHODS:
+        did_url = document["verificationMethod"][0]["id"]
+    elif not fragment:
+        raise resolution_error(
+            INVALID_DID_URL, f"{did_url!r} does not name a verification method (no #fragment)."
+        )
+    method = find_verification_method(document, did_url)
+    if method is None:
+        raise resolution_error(NOT_FOUND, f"{did}'s document has no method {did_url!r}.")
+    if relationship is not None and not is_listed(document, did_url, relationship):
+        raise resolution_error(
+            NOT_FOUND, f"{did_url!r} is not listed under {relationship} in {did}'s document."
+        )
+    return verification_method_jwk(method)
+
+
+@lru_cache(maxsize=LOCAL_DOCUMENTS_CACHED)
+def _local_public_jwk(did_url: str, relationship: str | None) -> dict[str, str]:
+    """``_select_jwk`` for a did:key or did:jwk URL; callers get a copy (lru_cache keeps
+    the original, and keeps no failures: a bad DID is refused again each time)."""
+    did = did_url.partition("#")[0]
+    build = did_key_document if _method_of(did) == "key" else did_jwk_document
+    return _select_jwk(build(did), did_url, relationship)
 
 
 def _method_of(did: str) -> str:

@@ -39,6 +39,7 @@ class Presentation:
     document: SignedDocument
     format: str  # ldp_vc (a JSON object) or jwt_vc_json (a compact JWT)
     answers: str | None = None  # the query or input descriptor id it answers
+    claims: dict[str, Any] | None = None  # a JWT's claims, unverified, as read_format read them
 
 
 @dataclass
@@ -67,15 +68,21 @@ def decode(value: object, what: str) -> tuple[object, str | None]:
 def format_of(document: object) -> str | None:
     """ldp_vc for a JSON object, jwt_vc_json for a compact JWT whose claims are not nested
     deeper than MAX_DEPTH (the formats copy claims recursively); None for anything else."""
+    return read_format(document)[0]
+
+
+def read_format(document: object) -> tuple[str | None, dict[str, Any] | None]:
+    """``format_of``, and a readable JWT's claims (unverified), read once for the callers
+    that need them next."""
     if isinstance(document, dict):
-        return LDP_VC
+        return LDP_VC, None
     if isinstance(document, str) and document.count(".") == 2:
         try:
             claims = unverified_claims(document)
         except CredstackError:
-            return JWT_VC_JSON  # unreadable: the format says why, in words
-        return None if _too_deep(claims) else JWT_VC_JSON
-    return None
+            return JWT_VC_JSON, None  # unreadable: the format says why, in words
+        return (None, None) if _too_deep(claims) else (JWT_VC_JSON, claims)
+    return None, None
 
 
 def looks_like_presentation(value: object) -> bool:
@@ -253,11 +260,11 @@ def _submission_problems(
 
 def _add(answer: Answer, item: object, answers: str | None, label: str) -> Presentation | None:
     item, problem = decode(item, "presentation") if isinstance(item, str) else (item, None)
-    kind = format_of(item)
+    kind, claims = read_format(item)
     if problem or kind is None or not isinstance(item, dict | str):
         answer.problems.append(f"{label} is neither a JSON presentation nor a JWT.")
         return None
-    presentation = Presentation(item, kind, answers)
+    presentation = Presentation(item, kind, answers, claims)
     answer.presentations.append(presentation)
     return presentation
 

@@ -20,7 +20,7 @@ from shared.runtime import ServiceRuntime
 from verifier.checks.constraints import Constraints
 from verifier.checks.engine import Expectation, Verifier
 from verifier.checks.report import Report
-from verifier.models import PresentationRequest
+from verifier.requests.repository import RequestToAnswer
 from verifier.requests.response_form import AuthorizationResponse
 from verifier.requests.service import verifier_settings
 from verifier.trust.entries import TrustedIssuers
@@ -32,9 +32,7 @@ TrustFor = Callable[[AsyncSession], TrustedIssuers]
 class ResponseChecker(Protocol):
     """What the endpoints and pages need of the checks engine."""
 
-    async def check(
-        self, request: PresentationRequest, response: AuthorizationResponse
-    ) -> Report: ...
+    async def check(self, request: RequestToAnswer, response: AuthorizationResponse) -> Report: ...
 
     async def check_document(self, document: str | dict[str, Any]) -> Report: ...
 
@@ -50,7 +48,7 @@ class EngineChecker:
     def __init__(self, verifier: Verifier) -> None:
         self.verifier = verifier
 
-    async def check(self, request: PresentationRequest, response: AuthorizationResponse) -> Report:
+    async def check(self, request: RequestToAnswer, response: AuthorizationResponse) -> Report:
         expectation = Expectation(
             nonce=request.nonce,
             audience=request.client_id,
@@ -72,13 +70,23 @@ def stored_trust_list(session: AsyncSession) -> TrustedIssuers:
 
 
 class EngineCheckers:
-    """Makes an ``EngineChecker`` per unit of work; one status-list cache per app."""
+    """Makes an ``EngineChecker`` per unit of work, each with that unit's trust list; the
+    rest of the engine is built once per runtime (the app's lifetime): one status-list
+    cache, one DID resolver (whose did:key documents are remembered; a resolver per
+    request started with an empty memory every time) and the formats."""
 
     def __init__(self, trust: TrustFor = stored_trust_list) -> None:
         self._trust = trust
         self._cache: StatusListCache | None = None
+        self._engine: tuple[ServiceRuntime, Verifier] | None = None
 
     def __call__(self, session: AsyncSession, runtime: ServiceRuntime) -> EngineChecker:
+        trust = self._trust(session)
+        if self._engine is None or self._engine[0] is not runtime:
+            self._engine = (runtime, self._new_engine(runtime, trust))
+        return EngineChecker(self._engine[1].with_trust(trust))
+
+    def _new_engine(self, runtime: ServiceRuntime, trust: TrustedIssuers) -> Verifier:
         settings = verifier_settings(runtime)
         if self._cache is None:
             self._cache = StatusListCache(
@@ -87,4 +95,4 @@ class EngineCheckers:
             )
         resolver = DIDResolver(runtime.http, allow_http_loopback=settings.is_development)
         status = StatusCheck(runtime.http, resolver, self._cache)
-        return EngineChecker(Verifier(resolver=resolver, status=status, trust=self._trust(session)))
+        return Verifier(resolver=resolver, status=status, trust=trust)

@@ -13,6 +13,13 @@
   conditional UPDATE that only one response can win (repository.store_result), in the same
   unit of work as the webhook that announces it. The checks run before that UPDATE, so the
   write (and SQLite's write lock) lasts only as long as storing the result.
+
+  Statements per response: one SELECT (the request, and whether its organisation has a
+  webhook endpoint), one for the trust list per issuer (in the checks), the conditional
+  UPDATE, and only when there are endpoints, their SELECT and one INSERT per endpoint; one
+  commit. An endpoint enabled while a response is being checked may miss that result, as it
+  could before when it was enabled just after the endpoints were read: a result goes to the
+  endpoints there were when it arrived.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from verifier.models import Organisation, PresentationRequest
 from verifier.requests import links, repository
 from verifier.requests.engine import ResponseChecker
 from verifier.requests.identity import VerifierIdentity
+from verifier.requests.repository import RequestToAnswer
 from verifier.requests.request_object import (
     request_object_claims,
     signed_request_object,
@@ -97,7 +105,7 @@ class OpenID4VP:
 
     async def accept_response(self, response: AuthorizationResponse) -> ResponseAnswer:
         received_at = utcnow()
-        request = await repository.request_by_state(self._session, response.state)
+        request = await repository.request_to_answer(self._session, response.state)
         if request is None:
             raise invalid_request("The state names no presentation request of this verifier.")
         _require_open(request, received_at, invalid_request)
@@ -125,13 +133,14 @@ class OpenID4VP:
         )
         if not stored:
             raise invalid_request("This request has been answered already.")
-        await self._announce(request, values, received_at)
+        if request.has_webhooks:
+            await self._announce(request, values, received_at)
         if response_code is None:
             return ResponseAnswer()
         return ResponseAnswer(links.done_uri(self._settings.base_url, request.id, response_code))
 
     async def _announce(
-        self, request: PresentationRequest, values: dict[str, Any], at: datetime
+        self, request: RequestToAnswer, values: dict[str, Any], at: datetime
     ) -> None:
         """Queue the result for the organisation's webhooks (verifier.webhooks' outbox), in
         the unit of work that stores it: a result is never without its delivery."""
@@ -151,7 +160,9 @@ class OpenID4VP:
         await webhooks.result_ready(request.id, request.organisation_id, payload, now=at)
 
 
-def _require_open(request: PresentationRequest, now: datetime, error: Any) -> None:
+def _require_open(
+    request: PresentationRequest | RequestToAnswer, now: datetime, error: Any
+) -> None:
     if request.status != PENDING or request.responded_at is not None:
         raise error("This presentation request has been answered already.")
     if as_utc(request.expires_at) <= now:

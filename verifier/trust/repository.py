@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.credentials.microcredential.i18n import LocalizedText
@@ -19,8 +19,35 @@ from shared.db import insert_or_on_conflict
 from verifier.models import TrustedIssuerRow, TrustListLoad
 from verifier.trust.entries import TrustedIssuer
 
+_ISSUERS: Table = TrustedIssuerRow.__table__  # type: ignore[assignment]
+_LOOKUP = select(
+    _ISSUERS.c.did,
+    _ISSUERS.c.name,
+    _ISSUERS.c.country,
+    _ISSUERS.c.accreditation,
+    _ISSUERS.c.accreditation_url,
+    _ISSUERS.c.notes,
+).where(_ISSUERS.c.did == bindparam("did"))
 
-def _issuer(row: TrustedIssuerRow) -> TrustedIssuer:
+
+class _IssuerColumns(Protocol):
+    """A trust-list row: an ORM object or a plain row of the same columns."""
+
+    @property
+    def did(self) -> str: ...
+    @property
+    def name(self) -> dict[str, Any]: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def accreditation(self) -> str: ...
+    @property
+    def accreditation_url(self) -> str | None: ...
+    @property
+    def notes(self) -> dict[str, Any] | None: ...
+
+
+def _issuer(row: _IssuerColumns) -> TrustedIssuer:
     return TrustedIssuer(
         did=row.did,
         name=LocalizedText.model_validate(row.name),
@@ -38,7 +65,8 @@ class TrustList:
         self._session = session
 
     async def lookup(self, did: str) -> TrustedIssuer | None:
-        row = await self._session.get(TrustedIssuerRow, did)
+        # A plain row from the table (every answer asks): no ORM object built and tracked.
+        row = (await self._session.execute(_LOOKUP, {"did": did})).one_or_none()
         return _issuer(row) if row is not None else None
 
     async def all(self) -> list[TrustedIssuer]:

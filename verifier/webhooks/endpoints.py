@@ -19,7 +19,7 @@ from verifier.webhooks.service import Webhooks
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 
-def webhooks_of_request(
+async def webhooks_of_request(
     session: SessionDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> Webhooks:
     """The webhooks service in the request's unit of work (for the API and the pages)."""

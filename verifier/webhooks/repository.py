@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, Exists, Table, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import insert_or_on_conflict
@@ -22,6 +22,7 @@ DELIVERED = "delivered"
 FAILED = "failed"
 
 _DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+_ENDPOINTS: Table = WebhookEndpoint.__table__  # type: ignore[assignment]
 OUTBOX = OutboxTable(_DELIVERIES, pending=PENDING)
 
 
@@ -67,6 +68,17 @@ async def endpoint_of(
         )
     )
     return endpoint
+
+
+def has_enabled_endpoint(organisation_id: ColumnElement[str]) -> Exists:
+    """SQL: the organisation ``organisation_id`` names has an endpoint results go to (what
+    ``enabled_endpoints`` would return), for a query that asks it beside other things."""
+    endpoints = _ENDPOINTS.c  # the table's columns: the query stays a Core one, no ORM
+    return exists().where(
+        endpoints.organisation_id == organisation_id,
+        endpoints.removed_at.is_(None),
+        endpoints.enabled.is_(True),
+    )
 
 
 async def enabled_endpoints(

@@ -143,8 +143,7 @@ class JwtVcJson:
         if not isinstance(signed, str):
             return _Opened({}, None, [f"A jwt_vc_json {what} is a compact JWT string."])
         try:
-            header = jose.unverified_header(signed)
-            claims = jose.unverified_claims(signed)
+            header, claims = jose.unverified(signed)
         except CredstackError as exc:
             return _Opened({}, None, [exc.description])
         kid = header.get("kid")
