@@ -14,7 +14,8 @@ learner's offer made. The issuer's own timestamps on the cohort split that time 
 checking the file, the job, and making the offers and the file. Then the links file is made
 a second time (fresh offers for everyone: what a registrar does after losing the file).
 
-BENCH_PROFILE_ISSUER=/tmp/cohort.txt runs the issuer under ``py-spy record`` (raw format).
+BENCH_PROFILE_ISSUER=/tmp/cohort.txt runs the issuer under ``py-spy record`` (raw format),
+one profile per backend: /tmp/cohort-sqlite.txt and /tmp/cohort-postgresql.txt.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import csv
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,8 +71,24 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its descendants (Linux /proc): what the
     issuer itself spent, whatever else the machine's cores were busy with."""
     ticks = os.sysconf("SC_CLK_TCK")
+    children, stats = _processes()
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        if current in stats:
+            total += (int(stats[current][11]) + int(stats[current][12])) / ticks
+        todo += children.get(current, [])
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    return _processes()[0].get(pid, [])
+
+
+def _processes() -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """Every process's children, and its /proc stat fields after the command name."""
     children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
+    stats: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -79,13 +97,8 @@ def cpu_seconds(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += times.get(current, 0.0)
-        todo += children.get(current, [])
-    return total
+        stats[int(entry.name)] = fields
+    return children, stats
 
 
 def cohort_file(count: int) -> bytes:
@@ -99,7 +112,9 @@ def cohort_file(count: int) -> bytes:
 
 
 @asynccontextmanager
-async def issuer(data_dir: Path, database_url: str | None) -> AsyncIterator[tuple[str, int]]:
+async def issuer(
+    data_dir: Path, database_url: str | None, backend: str
+) -> AsyncIterator[tuple[str, int]]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CREDSTACK_", "ISSUER_"))}
@@ -109,6 +124,9 @@ async def issuer(data_dir: Path, database_url: str | None) -> AsyncIterator[tupl
     command = [sys.executable, "-m", "credstack", "serve", "issuer", "--port", str(port)]
     profile = os.environ.get("BENCH_PROFILE_ISSUER")
     if profile:
+        # One file per backend: the second run would otherwise overwrite the first's.
+        path = Path(profile)
+        profile = str(path.with_name(f"{path.stem}-{backend.lower()}{path.suffix}"))
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         command = [
             py_spy,
@@ -135,7 +153,11 @@ async def issuer(data_dir: Path, database_url: str | None) -> AsyncIterator[tupl
         yield base_url, process.pid
     finally:
         if process.returncode is None:
-            process.send_signal(2)  # SIGINT: py-spy writes its profile on the way out
+            # SIGINT: the issuer stops its workers and exits. Under py-spy it goes to the
+            # issuer py-spy started, and py-spy writes its profile as the issuer ends;
+            # SIGINT to py-spy itself ended the issuer at once and left its workers running.
+            for pid in (_children(process.pid) if profile else None) or [process.pid]:
+                os.kill(pid, signal.SIGINT)
             await process.wait()
 
 
@@ -143,7 +165,7 @@ async def one_run(backend: str, database_url: str | None, learners: int) -> Run:
     data = cohort_file(learners)
     with tempfile.TemporaryDirectory(prefix="credstack-bench-cohort-") as tmp:
         data_dir = Path(tmp) / "data"
-        async with issuer(data_dir, database_url) as (base_url, pid):
+        async with issuer(data_dir, database_url, backend) as (base_url, pid):
             token = (data_dir / "issuer-admin-token").read_text().strip()
             admin = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(base_url=base_url, headers=admin, timeout=600) as http:

@@ -118,7 +118,7 @@ class Registrar:
                 return None
         elif tx_code:
             return None
-        return NewOffer(offer, uri_token, tx_code)
+        return NewOffer.of(offer, uri_token, tx_code)
 
     async def page(
         self,

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from issuer.cohorts import keys
 from issuer.cohorts.csvfile import COLUMNS, write_csv
-from issuer.cohorts.job import wait_until_finished
+from issuer.cohorts.job import lending_rows, wait_until_finished
 from issuer.cohorts.queue import CohortWorker
 from issuer.cohorts.repository import UNFINISHED, CohortState
 from issuer.cohorts.schemas import CohortCreated, CohortOut, CohortRefused, DeliveryOut
@@ -159,8 +159,9 @@ async def create_cohort(
         )
     cohort = registered.cohort
     if cohort.state in UNFINISHED:
-        await worker.enqueue(cohort.id)
-        cohort = await wait_until_finished(runtime, cohort.id, wait)
+        with lending_rows(cohort.id, plan.rows):
+            await worker.enqueue(cohort.id)
+            cohort = await wait_until_finished(runtime, cohort.id, wait)
     location = {"Location": f"/api/v1/cohorts/{cohort.id}"}
     if cohort.state == CohortState.FAILED:
         raise Conflict(cohort.error or "The cohort could not be created.")

@@ -15,8 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import Table, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from issuer.mail.compose import OFFER
 from issuer.mail.repository import FAILED
@@ -33,6 +34,10 @@ class CohortState(StrEnum):
 
 
 UNFINISHED = (CohortState.QUEUED, CohortState.RUNNING)
+
+# The table, for a chunk's awards as plain rows: SQLAlchemy's ORM bulk insert
+# (``insert(Award)`` in a session) walks every row through the mapper first.
+_AWARDS: Table = Award.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,20 @@ async def by_key(session: AsyncSession, organisation_id: str, key: str) -> Cohor
 
 
 async def fresh(session: AsyncSession, cohort_id: str) -> Cohort | None:
-    """The cohort as the database has it now (another worker may have moved it on)."""
-    return await session.get(Cohort, cohort_id, populate_existing=True)
+    """The cohort as the database has it now (another worker may have moved it on), without
+    its file: every chunk of the job and every look of a waiting upload reads the cohort,
+    and the file is up to 16 MiB (``file_of`` reads it)."""
+    return await session.get(
+        Cohort,
+        cohort_id,
+        populate_existing=True,
+        options=[defer(Cohort.file_data, raiseload=True)],
+    )
+
+
+async def file_of(session: AsyncSession, cohort_id: str) -> bytes | None:
+    """The uploaded file, until every award of the cohort exists (then None)."""
+    return await session.scalar(select(Cohort.file_data).where(Cohort.id == cohort_id))
 
 
 async def claim(session: AsyncSession, cohort_id: str) -> Claimed | None:
@@ -154,7 +171,7 @@ async def unfinished(session: AsyncSession, *, idle_since: datetime | None = Non
 
 async def insert_awards(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """One INSERT for a chunk's awards (ORM objects would cost a statement each on SQLite)."""
-    await session.execute(insert(Award), list(rows))
+    await session.execute(insert(_AWARDS), list(rows))
 
 
 async def link_rows(session: AsyncSession, cohort_id: str) -> list[LinkRow]:

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from issuer.admin.audit import record, record_many
 from issuer.awards.offers import NewOffer, Offers
@@ -348,14 +349,10 @@ class Cohorts:
         offers: dict[str, NewOffer] = {}
         maker = Offers(self._session, self._settings, self._kek)
         for batch in _batches(wanted, LINK_BATCH):
-            awards = await self._awards([row.award_id for row in batch])
-            # Loaded and flushed objects are let go of (their attributes stay readable):
-            # SQLAlchemy checks every object the session holds against each UPDATE's
-            # criteria, which made the 5th batch of offers five times slower than the 1st.
-            self._session.expunge_all()
-            made = await maker.create_many(awards, [row.tx_code for row in batch], actor=actor)
-            self._session.expunge_all()
-            offers |= {award.id: offer for award, offer in zip(awards, made, strict=True)}
+            made = await maker.create_many(
+                [row.award_id for row in batch], [row.tx_code for row in batch], actor=actor
+            )
+            offers |= {new.award_id: new for new in made}
         await repository.links_made(self._session, cohort_id)
         await record(
             self._session,
@@ -383,7 +380,10 @@ class Cohorts:
     async def recent(self, limit: int = 50) -> list[tuple[Cohort, CatalogueItem]]:
         """The latest cohorts with the catalogue version each was awarded from."""
         rows = await self._session.scalars(
-            select(Cohort).order_by(Cohort.created_at.desc()).limit(limit)
+            select(Cohort)
+            .options(defer(Cohort.file_data, raiseload=True))  # a list has no use for files
+            .order_by(Cohort.created_at.desc())
+            .limit(limit)
         )
         cohorts = list(rows)
         return [(cohort, await self.item_of(cohort)) for cohort in cohorts]
@@ -418,13 +418,6 @@ class Cohorts:
         )
         return [str(row["id"]) for row in rows]
 
-    async def _awards(self, award_ids: list[str]) -> list[Award]:
-        found = {
-            award.id: award
-            for award in await self._session.scalars(select(Award).where(Award.id.in_(award_ids)))
-        }
-        return [found[award_id] for award_id in award_ids]
-
     async def _organisation(self, organisation_id: str) -> Organisation:
         organisation = await self._session.get(Organisation, organisation_id)
         if organisation is None:
@@ -432,11 +425,12 @@ class Cohorts:
         return organisation
 
 
-def parsed_rows(cohort: Cohort) -> list[CohortRow]:
-    """The rows of a recorded cohort's file, as they were when it was checked."""
-    if cohort.file_data is None:
+def parsed_rows(data: bytes | None) -> list[CohortRow]:
+    """The rows of a recorded cohort's file (``repository.file_of``), as they were when it
+    was checked; none once the file is dropped (every award exists)."""
+    if data is None:
         return []
-    return parse_cohort(cohort.file_data).rows
+    return parse_cohort(data).rows
 
 
 def _award_row(

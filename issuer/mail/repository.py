@@ -35,7 +35,7 @@ class StoredMessage:
 async def add_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert queued messages in one statement (a cohort queues thousands)."""
     if rows:
-        await session.execute(insert(MailMessage), list(rows))
+        await session.execute(insert(_TABLE), list(rows))
 
 
 def _stored() -> Any:

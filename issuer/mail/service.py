@@ -84,7 +84,7 @@ async def email_new_offers(
     if not chosen:
         return []
     made = await Offers(session, settings, kek).create_many(
-        [award for award, _ in chosen], [pin for _, pin in chosen], actor=actor
+        [award.id for award, _ in chosen], [pin for _, pin in chosen], actor=actor
     )
     offers = zip([award for award, _ in chosen], made, strict=True)
     return await queue_offer_messages(
@@ -192,7 +192,7 @@ class Mailer:
         return {
             "id": message_id,
             "award_id": award.id,
-            "offer_id": offer.offer.id,
+            "offer_id": offer.offer_id,
             "kind": kind,
             "recipient": award.learner_email,
             "language": language,

@@ -6,18 +6,22 @@ import asyncio
 import os
 import signal
 import time
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from shared.crypto.jose import sign_jwt
+from shared.crypto.keys import SigningKey
 from tests.support.databases import fresh_database
 from tests.support.processes import Service, award, free_port, serving
+from tests.support.wallet_double import PROOF_TYP, new_holder_key
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 FETCHES = 3  # each fetch of an offer mints a new code; any one of them redeems the offer once
 ATTEMPTS_PER_CODE = 4
-ESTABLISHED = "01"  # the TCP state column of /proc/net/tcp
+ESTABLISHED, LISTEN = "01", "0A"  # the TCP state column of /proc/net/tcp
 REPLACEMENT_TIMEOUT_SECONDS = 60.0
 
 
@@ -49,7 +53,7 @@ async def test_two_workers_let_a_pre_authorized_offer_be_redeemed_once(tmp_path:
 async def _redeem_three_offers_at_once(issuer: Service) -> None:
     """Three offers, each redeemed by twelve requests at once with three of its codes."""
     assert issuer.process is not None
-    assert len(_worker_pids(issuer.process.pid)) == 2
+    await _listening_workers(issuer)
     for _ in range(3):
         offer = await award(issuer, tx_code=False)
         link = urlsplit(offer["credential_offer_uri"])
@@ -80,21 +84,120 @@ async def _redeem_three_offers_at_once(issuer: Service) -> None:
         assert set(refused) == {"invalid_grant"}
 
 
-def _established_connections(pid: int, port: int) -> int:
-    """Server-side TCP connections on ``port`` that process ``pid`` holds open (Linux /proc)."""
+async def test_two_workers_issue_one_credential_per_nonce_and_per_offer(tmp_path: Path) -> None:
+    """One key proof sent eight times at once, then eight proofs with eight fresh nonces for
+    the same access token, each over a new connection that either worker may take: one
+    credential each time, every other request refused with the spec's error."""
+    async with fresh_database(tmp_path, "issuer") as database_url:
+        with serving(
+            "issuer",
+            tmp_path,
+            free_port(),
+            CREDSTACK_WORKERS="2",
+            ISSUER_RATE_LIMITS_ENABLED="false",
+            ISSUER_DATABASE_URL=database_url,
+        ) as issuer:
+            key = new_holder_key()
+            for configuration in ("MicroCredential_jwt_vc_json", "MicroCredential_ldp_vc"):
+                replay = await _credential_requests(issuer, key, configuration, fresh_nonces=False)
+                # A replay is refused for its spent nonce, or, once the winner's credential is
+                # recorded, because the offer has given its credential: both are right.
+                assert _outcomes(replay)[0] == "200"
+                assert set(_outcomes(replay)[1:]) <= REFUSED_REPLAY, _outcomes(replay)
+                fresh = await _credential_requests(issuer, key, configuration, fresh_nonces=True)
+                assert _outcomes(fresh) == ["200"] + ["400 credential_request_denied"] * (
+                    REQUESTS - 1
+                )
+
+
+REQUESTS = 8
+REFUSED_REPLAY = {"400 invalid_nonce", "400 credential_request_denied"}
+
+
+async def _credential_requests(
+    issuer: Service, key: SigningKey, configuration: str, *, fresh_nonces: bool
+) -> list[httpx.Response]:
+    """A new offer redeemed for an access token, then REQUESTS credential requests at once:
+    all with one proof, or each with a proof over a nonce of its own."""
+    offer_uri = parse_qs(
+        urlsplit((await award(issuer, tx_code=False))["credential_offer_uri"]).query
+    )["credential_offer_uri"][0]
+    async with httpx.AsyncClient(base_url=issuer.base_url, timeout=30) as client:
+        offer = (await client.get(offer_uri)).json()
+        code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+        token = await client.post(
+            "/token", data={"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
+        )
+        assert token.status_code == 200, token.text
+        nonces = [(await client.post("/nonce")).json()["c_nonce"] for _ in range(REQUESTS)]
+    proofs = [
+        sign_jwt(
+            {"aud": offer["credential_issuer"], "iat": int(time.time()), "nonce": nonce},
+            key,
+            typ=PROOF_TYP,
+        )
+        for nonce in (nonces if fresh_nonces else nonces[:1] * REQUESTS)
+    ]
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    async def request(proof: str) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=issuer.base_url, timeout=30) as client:
+            return await client.post(
+                "/credential",
+                json={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}},
+                headers=headers,
+            )
+
+    return list(await asyncio.gather(*(request(proof) for proof in proofs)))
+
+
+def _outcomes(answers: list[httpx.Response]) -> list[str]:
+    return sorted(
+        "200" if answer.status_code == 200 else f"{answer.status_code} {answer.json()['error']}"
+        for answer in answers
+    )
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has closed its sockets
+
+
+def _sockets(pid: int, port: int, state: str) -> int:
+    """TCP sockets on local ``port`` in ``state`` that process ``pid`` holds (Linux /proc)."""
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        target = os.readlink(fd)
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
+    with suppress(OSError):  # the process, or one of its files, went away meanwhile
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
     count = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == ESTABLISHED and fields[9] in inodes:
+            if local_port == port and fields[3] == state and fields[9] in inodes:
                 count += 1
     return count
+
+
+async def _listening_workers(issuer: Service, count: int = 2) -> list[int]:
+    """The service's ``count`` workers once each listens: /healthz answers as soon as the
+    first one does, and a worker joins the port only when its app has started."""
+    assert issuer.process is not None
+    port = int(issuer.base_url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + REPLACEMENT_TIMEOUT_SECONDS
+    while True:
+        workers = _worker_pids(issuer.process.pid)
+        listening = [pid for pid in workers if _sockets(pid, port, LISTEN) == 1]
+        if len(listening) == count == len(workers):
+            return workers
+        assert time.monotonic() < deadline, f"workers {workers}, listening {listening}"
+        await asyncio.sleep(0.1)
 
 
 async def test_two_workers_share_a_burst_of_keep_alive_connections(tmp_path: Path) -> None:
@@ -106,13 +209,12 @@ async def test_two_workers_share_a_burst_of_keep_alive_connections(tmp_path: Pat
     port = free_port()
     with serving("issuer", tmp_path, port, CREDSTACK_WORKERS="2") as issuer:
         assert issuer.process is not None
-        workers = _worker_pids(issuer.process.pid)
-        assert len(workers) == 2
+        workers = await _listening_workers(issuer)
         clients = [httpx.AsyncClient(base_url=issuer.base_url, timeout=30) for _ in range(32)]
         try:
             answers = await asyncio.gather(*(client.get("/healthz") for client in clients))
             assert {answer.status_code for answer in answers} == {200}
-            held = [_established_connections(pid, port) for pid in workers]
+            held = [_sockets(pid, port, ESTABLISHED) for pid in workers]
         finally:
             await asyncio.gather(*(client.aclose() for client in clients))
     assert sum(held) == 32, held
@@ -123,18 +225,20 @@ async def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     """kill -9 of one worker: the other goes on answering, and a new one takes its place."""
     with serving("issuer", tmp_path, free_port(), CREDSTACK_WORKERS="2") as issuer:
         assert issuer.process is not None
-        first, second = _worker_pids(issuer.process.pid)
+        first, second = await _listening_workers(issuer)
         os.kill(first, signal.SIGKILL)
+        # Connections the dead worker had accepted but not served die with it (SO_REUSEPORT:
+        # its own queue); wait until it is gone, as a client's retry would.
+        deadline = time.monotonic() + REPLACEMENT_TIMEOUT_SECONDS
+        while _is_running(first):
+            assert time.monotonic() < deadline, "the killed worker is still running"
+            await asyncio.sleep(0.05)
         async with httpx.AsyncClient(base_url=issuer.base_url, timeout=30) as client:
             assert (await client.get("/healthz")).status_code == 200
-            deadline = time.monotonic() + REPLACEMENT_TIMEOUT_SECONDS
-            workers = _worker_pids(issuer.process.pid)
-            while first in workers or len(workers) < 2:
-                assert time.monotonic() < deadline, f"no new worker: {workers}"
-                await asyncio.sleep(0.2)
-                workers = _worker_pids(issuer.process.pid)
-            assert second in workers
-            # New connections keep being answered, whichever worker the kernel picks.
-            for _ in range(50):
-                async with httpx.AsyncClient(base_url=issuer.base_url, timeout=30) as fresh:
-                    assert (await fresh.get("/healthz")).status_code == 200
+        workers = await _listening_workers(issuer)
+        assert first not in workers
+        assert second in workers
+        # New connections keep being answered, whichever worker the kernel picks.
+        for _ in range(50):
+            async with httpx.AsyncClient(base_url=issuer.base_url, timeout=30) as fresh:
+                assert (await fresh.get("/healthz")).status_code == 200

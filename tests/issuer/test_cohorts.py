@@ -295,7 +295,11 @@ async def test_asking_for_csv_returns_the_links_file_in_the_uploads_delimiter(
     assert rows[1]["tx_code"] == ""
     assert rows[1]["name"] == "'=cmd()"  # never a formula when the registrar opens it
     assert rows[0]["wallet_link"].startswith(issuer.settings.wallet_url)
-    assert rows[0]["qr_png_url"].startswith(f"{BASE_URL}/credential-offer/")
+    # Both links carry the whole offer URI, the issuer's address included, as the QR code does.
+    offer_uri = f"{BASE_URL}/credential-offer/{_uri_token(rows[0]['credential_offer_uri'])}"
+    for link in (rows[0]["credential_offer_uri"], rows[0]["wallet_link"]):
+        assert parse_qs(urlsplit(link).query)["credential_offer_uri"] == [offer_uri]
+    assert rows[0]["qr_png_url"] == f"{offer_uri}/qr.png"
     assert rows[0]["status"] == "new offer"
 
 
