@@ -14,7 +14,7 @@ import uvicorn
 
 from credstack.services import SERVICES
 from credstack.supervisor import run_all
-from credstack.worker import SERVICE_VARIABLE, log_format
+from credstack.worker import SERVICE_VARIABLE, keep_loaded_objects_out_of_collections, log_format
 from issuer.cli import add_issuer_commands
 from shared.errors import CredstackError
 from shared.settings import new_kek_text
@@ -116,6 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         "access_log": False,
     }
     if settings.worker_count == 1:
+        keep_loaded_objects_out_of_collections()
         uvicorn.run(app, **options)
         return 0
     # Several workers, each on a socket of its own (credstack/workers.py). Migrations and

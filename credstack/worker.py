@@ -13,6 +13,7 @@ burst of keep-alive connections from a client or a proxy all landed on one worke
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -65,7 +66,16 @@ def main() -> None:
     # uvicorn's access log prints full paths and queries, which carry secrets; the app logs
     # requests by route template instead (shared.web.install_access_log).
     config = uvicorn.Config(create_worker_app(), log_level="info", access_log=False)
+    keep_loaded_objects_out_of_collections()
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def keep_loaded_objects_out_of_collections() -> None:
+    """What is loaded before serving (modules, the app) lives as long as the process: keep it
+    out of the garbage collector's full passes, which otherwise walk some 200,000 such
+    objects again and again under load (docs/performance.md, "Cohorts")."""
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":
