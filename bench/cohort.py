@@ -41,6 +41,7 @@ import httpx
 
 # The repository's root, for the one database helper the tests and benchmarks share.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cpu import children, tree_cpu_seconds
 from issuance import _free_port, _wait_until_healthy
 
 from tests.support.databases import postgres_database
@@ -65,40 +66,6 @@ class Run:
             f"{self.learners / self.seconds:>8.0f} {self.cpu:>8.2f} {self.check:>7.2f} "
             f"{self.job:>7.2f} {self.links:>7.2f} {self.again:>8.2f}"
         )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and its descendants (Linux /proc): what the
-    issuer itself spent, whatever else the machine's cores were busy with."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children, stats = _processes()
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        if current in stats:
-            total += (int(stats[current][11]) + int(stats[current][12])) / ticks
-        todo += children.get(current, [])
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    return _processes()[0].get(pid, [])
-
-
-def _processes() -> tuple[dict[int, list[int]], dict[int, list[str]]]:
-    """Every process's children, and its /proc stat fields after the command name."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-        stats[int(entry.name)] = fields
-    return children, stats
 
 
 def cohort_file(count: int) -> bytes:
@@ -156,7 +123,7 @@ async def issuer(
             # SIGINT: the issuer stops its workers and exits. Under py-spy it goes to the
             # issuer py-spy started, and py-spy writes its profile as the issuer ends;
             # SIGINT to py-spy itself ended the issuer at once and left its workers running.
-            for pid in (_children(process.pid) if profile else None) or [process.pid]:
+            for pid in (children(process.pid) if profile else None) or [process.pid]:
                 os.kill(pid, signal.SIGINT)
             await process.wait()
 
@@ -170,7 +137,7 @@ async def one_run(backend: str, database_url: str | None, learners: int) -> Run:
             admin = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(base_url=base_url, headers=admin, timeout=600) as http:
                 achievement_id = (await http.get("/api/v1/achievements")).json()[0]["id"]
-                cpu_before = cpu_seconds(pid)
+                cpu_before = tree_cpu_seconds(pid)
                 started = time.time()
                 response = await http.post(
                     f"/api/v1/achievements/{achievement_id}/cohorts",
@@ -178,7 +145,7 @@ async def one_run(backend: str, database_url: str | None, learners: int) -> Run:
                     headers={"Content-Type": "text/csv", "Accept": "text/csv"},
                 )
                 ended = time.time()
-                cpu = cpu_seconds(pid) - cpu_before
+                cpu = tree_cpu_seconds(pid) - cpu_before
                 _check_links(response, learners)
                 cohort_path = response.headers["location"]
                 record = (await http.get(cohort_path)).json()

@@ -11,13 +11,21 @@ import os
 from pathlib import Path
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and every process below it (uvicorn's workers are its children)."""
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (that are still running)."""
     try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
     except OSError:
         return []
-    return [pid, *(grandchild for child in children for grandchild in process_tree(int(child)))]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (a service's workers are its children)."""
+    if not Path(f"/proc/{pid}").exists():
+        return []
+    return [pid, *(grandchild for child in children(pid) for grandchild in process_tree(child))]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from credstack.processes import stop_all
 from credstack.services import SERVICES
 from holder.accounts.demo_login import DEMO_LOGIN_FILE
 from issuer.admin.dev_token import DEV_TOKEN_FILE
@@ -69,7 +70,7 @@ def run_all(host: str, names: Sequence[str] = tuple(SERVICES), workers: int | No
         print("\ncredstack: stopping…", flush=True)
         return 0
     finally:
-        _stop_all(children)
+        stop_all((child.process for child in children), STOP_TIMEOUT_SECONDS)
 
 
 def _data_dir() -> Path:
@@ -177,16 +178,3 @@ def _demo_login(name: str) -> list[str]:
     if name == "holder" and len(lines) == 2:
         return [f"{label}: {lines[0]}  password {lines[1]}"]
     return [f"{label}: {lines[0]}   (in {path})"] if lines else []
-
-
-def _stop_all(children: list[Child]) -> None:
-    for child in children:
-        if child.process.poll() is None:
-            child.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    for child in children:
-        try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.process.kill()
-            child.process.wait()

@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from credstack.processes import stop_all
 from credstack.worker import bound_socket
 
 logger = logging.getLogger("credstack.workers")
@@ -78,23 +79,10 @@ def run_workers(host: str, port: int, count: int) -> int:
                 workers[index] = _start()
         return 0
     finally:
-        _stop_all(workers)
+        stop_all((worker.process for worker in workers), STOP_TIMEOUT_SECONDS)
 
 
 def _start() -> _Worker:
     # The environment carries the service and its settings (credstack/cli.py sets them).
     command = [sys.executable, "-m", "credstack.worker"]
     return _Worker(subprocess.Popen(command))  # noqa: S603 (our own argv)
-
-
-def _stop_all(workers: list[_Worker]) -> None:
-    for worker in workers:
-        if worker.process.poll() is None:
-            worker.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    for worker in workers:
-        try:
-            worker.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            worker.process.wait()

@@ -6,7 +6,8 @@ import asyncio
 import os
 import signal
 import time
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,10 +35,10 @@ def _worker_pids(parent: int) -> list[int]:
     ]
 
 
-async def test_two_workers_let_a_pre_authorized_offer_be_redeemed_once(tmp_path: Path) -> None:
-    """Twelve /token requests at once, over separate connections that the kernel hands to
-    either worker, for three codes of one offer: exactly one is answered with a token. On
-    the suite's database: one SQLite file, or PostgreSQL when the suite runs on it."""
+@asynccontextmanager
+async def two_workers_on_the_suites_database(tmp_path: Path) -> AsyncIterator[Service]:
+    """Our issuer with two workers, on one SQLite file, or on PostgreSQL when the suite runs
+    on it; rate limits off, as every request comes from this machine."""
     async with fresh_database(tmp_path, "issuer") as database_url:
         with serving(
             "issuer",
@@ -47,7 +48,15 @@ async def test_two_workers_let_a_pre_authorized_offer_be_redeemed_once(tmp_path:
             ISSUER_RATE_LIMITS_ENABLED="false",
             ISSUER_DATABASE_URL=database_url,
         ) as issuer:
-            await _redeem_three_offers_at_once(issuer)
+            yield issuer
+
+
+async def test_two_workers_let_a_pre_authorized_offer_be_redeemed_once(tmp_path: Path) -> None:
+    """Twelve /token requests at once, over separate connections that the kernel hands to
+    either worker, for three codes of one offer: exactly one is answered with a token. On
+    the suite's database: one SQLite file, or PostgreSQL when the suite runs on it."""
+    async with two_workers_on_the_suites_database(tmp_path) as issuer:
+        await _redeem_three_offers_at_once(issuer)
 
 
 async def _redeem_three_offers_at_once(issuer: Service) -> None:
@@ -88,26 +97,16 @@ async def test_two_workers_issue_one_credential_per_nonce_and_per_offer(tmp_path
     """One key proof sent eight times at once, then eight proofs with eight fresh nonces for
     the same access token, each over a new connection that either worker may take: one
     credential each time, every other request refused with the spec's error."""
-    async with fresh_database(tmp_path, "issuer") as database_url:
-        with serving(
-            "issuer",
-            tmp_path,
-            free_port(),
-            CREDSTACK_WORKERS="2",
-            ISSUER_RATE_LIMITS_ENABLED="false",
-            ISSUER_DATABASE_URL=database_url,
-        ) as issuer:
-            key = new_holder_key()
-            for configuration in ("MicroCredential_jwt_vc_json", "MicroCredential_ldp_vc"):
-                replay = await _credential_requests(issuer, key, configuration, fresh_nonces=False)
-                # A replay is refused for its spent nonce, or, once the winner's credential is
-                # recorded, because the offer has given its credential: both are right.
-                assert _outcomes(replay)[0] == "200"
-                assert set(_outcomes(replay)[1:]) <= REFUSED_REPLAY, _outcomes(replay)
-                fresh = await _credential_requests(issuer, key, configuration, fresh_nonces=True)
-                assert _outcomes(fresh) == ["200"] + ["400 credential_request_denied"] * (
-                    REQUESTS - 1
-                )
+    async with two_workers_on_the_suites_database(tmp_path) as issuer:
+        key = new_holder_key()
+        for configuration in ("MicroCredential_jwt_vc_json", "MicroCredential_ldp_vc"):
+            replay = await _credential_requests(issuer, key, configuration, fresh_nonces=False)
+            # A replay is refused for its spent nonce, or, once the winner's credential is
+            # recorded, because the offer has given its credential: both are right.
+            assert _outcomes(replay)[0] == "200"
+            assert set(_outcomes(replay)[1:]) <= REFUSED_REPLAY, _outcomes(replay)
+            fresh = await _credential_requests(issuer, key, configuration, fresh_nonces=True)
+            assert _outcomes(fresh) == ["200"] + ["400 credential_request_denied"] * (REQUESTS - 1)
 
 
 REQUESTS = 8
