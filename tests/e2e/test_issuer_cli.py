@@ -15,7 +15,13 @@ import httpx
 import pytest
 
 from shared.credentials.microcredential.catalogue import demo_catalogue
-from tests.support.processes import clean_environment, credstack_command, credstack_up, free_port
+from tests.support.processes import (
+    Up,
+    clean_environment,
+    credstack_command,
+    credstack_up,
+    free_port,
+)
 
 OFFER_LINK = re.compile(r"^openid-credential-offer://\?credential_offer_uri=[^&]+$")
 
@@ -25,15 +31,20 @@ class Node:
     url: str
     env: dict[str, str]
     data_dir: Path
+    up: Up
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        result = subprocess.run(
             credstack_command("issuer", *args),
             env=self.env,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
+        if "cannot connect" in result.stderr:
+            # The node went away under the test: what did `credstack up` and its services say?
+            result.stderr += f"\n--- credstack up since it was ready:\n{self.up.so_far()}"
+        return result
 
     def admin_token(self) -> str:
         return (self.data_dir / "issuer-admin-token").read_text().strip()
@@ -46,10 +57,10 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     ports = {name: free_port() for name in ("ISSUER", "HOLDER", "VERIFIER")}
     data_dir = tmp / "data"
     up_env = clean_environment(data_dir, **{f"{k}_PORT": str(v) for k, v in ports.items()})
-    with credstack_up(up_env, timeout=90):
+    with credstack_up(up_env, timeout=90) as up:
         url = f"http://127.0.0.1:{ports['ISSUER']}"
         # The CLI is told only where the node is; its token comes from the data directory.
-        yield Node(url, clean_environment(data_dir, CREDSTACK_ISSUER_URL=url), data_dir)
+        yield Node(url, clean_environment(data_dir, CREDSTACK_ISSUER_URL=url), data_dir, up)
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> object:

@@ -14,10 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -163,26 +164,45 @@ async def award(issuer: Service, *, tx_code: bool) -> dict[str, Any]:
 
 @dataclass
 class Up:
-    """A running `credstack up`: what it printed until it was ready; after the block, how it
-    ended."""
+    """A running `credstack up`: what it printed until it was ready, what it has printed
+    since (``so_far``); after the block, how it ended."""
 
     banner: str
     returncode: int | None = None
     output: str = ""
+    _since_banner: list[str] = field(default_factory=list)
+
+    def so_far(self) -> str:
+        """Everything printed after the banner until now: the services' logs, for a test
+        that finds a service gone."""
+        return "".join(self._since_banner)
 
 
 @contextmanager
 def credstack_up(env: dict[str, str], timeout: float = 120) -> Iterator[Up]:
-    """`credstack up` until it prints where to click; stopped with Ctrl-C (SIGINT) after."""
+    """`credstack up` until it prints where to click; stopped with Ctrl-C (SIGINT) after.
+    Its output is read all along (a full pipe would stop the services at their next log
+    line) and kept in ``Up``."""
     with subprocess.Popen(
         credstack_command("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     ) as process:  # fmt: skip
         up = Up("")
+        reader = None
         try:
             up.banner = read_until(process, "Press Ctrl-C to stop", timeout=timeout)
+            stdout = process.stdout
+            assert stdout is not None
+            reader = threading.Thread(
+                target=lambda: up._since_banner.extend(iter(stdout.readline, "")), daemon=True
+            )
+            reader.start()
             yield up
         finally:
             process.send_signal(signal.SIGINT)
-            up.output, _ = process.communicate(timeout=60)
+            remaining, _ = process.communicate(timeout=60) if reader is None else ("", None)
+            if reader is not None:
+                process.wait(timeout=60)
+                reader.join(timeout=10)
+            up.output = up.so_far() + (remaining or "")
             up.returncode = process.returncode
