@@ -426,9 +426,8 @@ def report(
     runs: list[Run], raw: dict[tuple[str, int], Baselines], args: argparse.Namespace
 ) -> None:
     print(
-        f"{conditions('verifier', args.database_url)}; {args.presentations} presentations "
-        f"per run (a fifth as many with 5 credentials); the verifier with {args.workers} "
-        "worker process(es)"
+        f"{conditions('verifier', args.database_url, f'{args.workers} worker process(es)')}; "
+        f"{args.presentations} presentations per run (a fifth as many with 5 credentials)"
     )
     print(
         "\nPresentations verified per second: the verifier (POST /oid4vp/response) against two "
