@@ -109,15 +109,18 @@ async def lock_offer(session: AsyncSession, offer_id: str, *, now: datetime) -> 
     )
 
 
+def _redeeming(offer_id: str, now: datetime, *more: ColumnElement[bool]) -> Update:
+    """Mark the offer redeemed if it is open and unexpired (and ``more`` holds)."""
+    return (
+        update(CredentialOffer)
+        .where(*_offer_open(offer_id), CredentialOffer.expires_at > now, *more)
+        .values(redeemed_at=now)
+    )
+
+
 async def redeem_offer(session: AsyncSession, offer_id: str, *, now: datetime) -> bool:
     """Mark the offer redeemed if it still can be; True for exactly one caller, ever."""
-    return await _spent(
-        session,
-        update(CredentialOffer)
-        .where(*_offer_open(offer_id), CredentialOffer.expires_at > now)
-        .values(redeemed_at=now),
-        CredentialOffer.id,
-    )
+    return await _spent(session, _redeeming(offer_id, now), CredentialOffer.id)
 
 
 async def redeem_offer_without_tx_code(
@@ -127,14 +130,9 @@ async def redeem_offer_without_tx_code(
     needs no tx_code; its award's id, or None (the caller then reads the offer to say why)."""
     award_id: str | None = await _one_returned(
         session,
-        update(CredentialOffer)
-        .where(
-            *_offer_open(offer_id),
-            CredentialOffer.expires_at > now,
-            CredentialOffer.tx_code_hash.is_(None),
-        )
-        .values(redeemed_at=now)
-        .returning(CredentialOffer.award_id),
+        _redeeming(offer_id, now, CredentialOffer.tx_code_hash.is_(None)).returning(
+            CredentialOffer.award_id
+        ),
     )
     return award_id
 

@@ -27,8 +27,13 @@ from shared.did.jwk import did_jwk_document
 from shared.did.key import did_key_document
 from shared.did.web import resolve_did_web
 
-# Methods whose DID is the key: a DID URL without a fragment names that one key.
-_SINGLE_KEY_METHODS = frozenset({"key", "jwk"})
+# Methods whose DID is the key, so its document is built from the DID alone; a DID URL
+# without a fragment names that one key.
+_LOCAL_DOCUMENTS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "key": did_key_document,
+    "jwk": did_jwk_document,
+}
+_SINGLE_KEY_METHODS = frozenset(_LOCAL_DOCUMENTS)
 LOCAL_DOCUMENTS_CACHED = 4096
 
 
@@ -45,14 +50,13 @@ class DIDResolver:
         self._http = http
         self._allow_http_loopback = allow_http_loopback
         self._methods: dict[str, Callable[[str], Awaitable[dict[str, Any]]]] = {
-            "key": _local(did_key_document),
-            "jwk": _local(did_jwk_document),
+            **{method: _local(build) for method, build in _LOCAL_DOCUMENTS.items()},
             "web": self._resolve_web,
         }
 
     async def resolve(self, did: str) -> dict[str, Any]:
         """The DID document of ``did`` (a DID, not a DID URL)."""
-        if any(char in did for char in "#?/"):
+        if not _is_bare(did):
             raise resolution_error(INVALID_DID, "Resolve takes a DID without path, query or #.")
         method = _method_of(did)
         resolve = self._methods.get(method)
@@ -71,7 +75,7 @@ class DIDResolver:
         proofs), the method must be listed under it.
         """
         did, _, _ = did_url.partition("#")
-        if _method_of(did) in _SINGLE_KEY_METHODS and not any(char in did for char in "?/"):
+        if _method_of(did) in _SINGLE_KEY_METHODS and _is_bare(did):
             # A pure function of the DID URL, like the document: remembered, a copy each.
             return dict(_local_public_jwk(did_url, relationship))
         return _select_jwk(await self.resolve(did), did_url, relationship)
@@ -106,8 +110,12 @@ def _local_public_jwk(did_url: str, relationship: str | None) -> dict[str, str]:
     """``_select_jwk`` for a did:key or did:jwk URL; callers get a copy (lru_cache keeps
     the original, and keeps no failures: a bad DID is refused again each time)."""
     did = did_url.partition("#")[0]
-    build = did_key_document if _method_of(did) == "key" else did_jwk_document
-    return _select_jwk(build(did), did_url, relationship)
+    return _select_jwk(_LOCAL_DOCUMENTS[_method_of(did)](did), did_url, relationship)
+
+
+def _is_bare(did: str) -> bool:
+    """A DID alone: no path, query or fragment."""
+    return not any(char in did for char in "#?/")
 
 
 def _method_of(did: str) -> str:
