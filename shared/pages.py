@@ -127,6 +127,7 @@ class PageSite:
         *,
         max_age: int | None = None,
         path: str | None = None,
+        samesite: Literal["strict", "lax"] | None = None,
     ) -> None:
         response.set_cookie(
             name,
@@ -134,7 +135,7 @@ class PageSite:
             max_age=max_age,
             path=path or self.pages_prefix,
             httponly=True,
-            samesite=self.samesite,
+            samesite=samesite or self.samesite,
             secure=cookies_secure(request),
         )
 

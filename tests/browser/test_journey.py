@@ -231,7 +231,13 @@ async def learner_consents(learner: Person, request_link: str) -> None:
     await page.get_by_role("link", name="Done — return to the verifier").tap()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Your answer was received")
     await expect(page.locator("#verdict")).to_have_text("Verified")
+    # The response code worked once and left the address bar; the cookie it was traded for
+    # shows the answer again on a reload.
+    assert "response_code" not in page.url, page.url
     await learner.check("back-at-the-verifier")
+    await page.reload()
+    await expect(page.locator("#verdict")).to_have_text("Verified")
+    await learner.check()
     await assert_fits_the_screen(page)
 
 

@@ -1,9 +1,12 @@
 """The page a same-device wallet sends the learner's browser back to: with the response
 code it was given, the learner sees, without signing in, that the answer arrived and how
-it went; without it (or with another), nothing but a refusal in words."""
+it went; without it (or with another, or with one already used), nothing but a refusal in
+words. The code works once: it is traded for a cookie, so the learner's reload still
+works while the link itself opens nothing again."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,13 +28,24 @@ async def same_device_request(verifier: RunningVerifier) -> tuple[dict[str, Any]
     return request, uri.path
 
 
-async def back_in_browser(verifier: RunningVerifier, posted: httpx.Response) -> httpx.Response:
+def browser(verifier: RunningVerifier) -> httpx.AsyncClient:
+    """A browser that never signed in: it keeps cookies and follows redirects."""
+    return httpx.AsyncClient(
+        transport=verifier.client._transport, base_url=BASE_URL, follow_redirects=True
+    )
+
+
+def link_back(posted: httpx.Response) -> str:
+    """The path and query the wallet sends the learner's browser to."""
     assert posted.status_code == 200, posted.text
     back = urlsplit(posted.json()["redirect_uri"])
     assert f"{back.scheme}://{back.netloc}" == BASE_URL
-    browser = httpx.AsyncClient(transport=verifier.client._transport, base_url=BASE_URL)
-    async with browser:  # a browser that never signed in
-        return await browser.get(f"{back.path}?{back.query}", headers=HTML)
+    return f"{back.path}?{back.query}"
+
+
+async def back_in_browser(verifier: RunningVerifier, posted: httpx.Response) -> httpx.Response:
+    async with browser(verifier) as learners:
+        return await learners.get(link_back(posted), headers=HTML)
 
 
 async def test_the_learners_browser_sees_its_answer_was_received_and_verified(
@@ -78,3 +92,49 @@ async def test_a_wrong_or_missing_response_code_is_refused_in_words(
     )
     assert unknown.status_code == 403, unknown.text
     assert "not the one your wallet sent you back with" in unknown.text
+
+
+async def test_the_link_works_once_and_the_learners_reload_still_shows_the_answer(
+    verifier: RunningVerifier, wallet: Wallet
+) -> None:
+    verifier.trust.add(wallet.issuer.did)
+    request, _ = await same_device_request(verifier)
+    posted = await verifier.client.post(RESPONSE, data=await answer(verifier, wallet, request))
+    link = link_back(posted)
+    async with browser(verifier) as learners, browser(verifier) as someone_else:
+        first = await learners.get(link, headers=HTML)
+        assert first.status_code == 200, first.text
+        assert "Verified" in first.text
+        # The code left the address bar: the page now stands at its own path.
+        assert first.url.path == urlsplit(link).path
+        assert "response_code" not in str(first.url)
+        cookie = first.history[0].headers["set-cookie"].lower()
+        assert "httponly" in cookie
+        assert "samesite=lax" in cookie
+        assert f"path={urlsplit(link).path}" in cookie
+
+        reloaded = await learners.get(str(first.url), headers=HTML)
+        assert reloaded.status_code == 200, reloaded.text
+        assert "Verified" in reloaded.text
+
+        again = await someone_else.get(link, headers=HTML)  # the link from the history
+        assert again.status_code == 403, again.text
+        assert "opened already in another browser" in again.text
+        assert "Verified" not in again.text
+
+
+async def test_two_browsers_with_the_same_code_at_once_only_one_gets_in(
+    verifier: RunningVerifier, wallet: Wallet
+) -> None:
+    verifier.trust.add(wallet.issuer.did)
+    request, _ = await same_device_request(verifier)
+    posted = await verifier.client.post(RESPONSE, data=await answer(verifier, wallet, request))
+    link = link_back(posted)
+    browsers = [browser(verifier) for _ in range(6)]
+    try:
+        pages = await asyncio.gather(*(each.get(link, headers=HTML) for each in browsers))
+    finally:
+        for each in browsers:
+            await each.aclose()
+    assert sorted(page.status_code for page in pages) == [200, 403, 403, 403, 403, 403]
+    assert sum("Verified" in page.text for page in pages) == 1

@@ -4,9 +4,12 @@
   and unexpired; signed for a DID verifier, unsigned for a ``redirect_uri`` one; with
   ``request_uri_method=post`` it echoes the wallet's ``wallet_nonce``. Fetched through the
   same-device link, it marks the request same-device.
-- Same-device return (``GET /requests/{id}/done?response_code=…``, ``answer_for_browser``):
-  the response code the wallet was given proves this is the learner's browser, which then
-  sees that its answer arrived (and whether it was verified) without signing in.
+- Same-device return (``GET /requests/{id}/done?response_code=…``): the response code the
+  wallet was given proves this is the learner's browser, which then sees that its answer
+  arrived (and whether it was verified) without signing in. The code works once
+  (OpenID4VP: invalidate it after use; ``browser_secret_for``): it is traded for a secret
+  the browser keeps in a cookie, so a reload still shows the answer (``answer_for_browser``)
+  while the address, in the history or read over a shoulder, opens nothing.
 - Response (``POST /oid4vp/response``, direct_post): the state names a live request; the
   presentations are checked by the engine (verifier.checks) against the request's nonce,
   client_id (the audience, prefix included) and constraints; the result is kept by one
@@ -169,17 +172,18 @@ def _require_open(
         raise error("This presentation request has expired; ask for a new QR code.")
 
 
-def response_code_matches(request: PresentationRequest, response_code: str) -> bool:
+def browser_secret_matches(request: PresentationRequest, secret: str) -> bool:
     """The same-device browser's proof that it is the one the wallet sent back (VP "Session
     Fixation"): only it may see the result without signing in."""
     return request.response_code_hash is not None and same_secret(
-        response_code, request.response_code_hash
+        secret, request.response_code_hash
     )
 
 
 MAX_RESPONSE_CODE = 200  # ours are 43 characters; anything much longer is not one of ours
 WRONG_RESPONSE_CODE = (
-    "This link is not the one your wallet sent you back with, so nothing can be shown here. "
+    "This link is not the one your wallet sent you back with, or it was opened already in "
+    "another browser, so nothing can be shown here. "
     "If you shared from your wallet, the employer has your answer; otherwise ask them for a "
     "new QR code."
 )
@@ -194,18 +198,35 @@ class BrowserAnswer:
     wallet_error: str | None  # the wallet sent an error (the learner declined, say)
 
 
-async def answer_for_browser(
+async def browser_secret_for(
     session: AsyncSession, request_id: str, response_code: str | None
+) -> str:
+    """A new secret for the browser that brought ``response_code`` back, which the code is
+    traded for: one conditional UPDATE, so the code works once even when two arrive at the
+    same moment (on any replica). Forbidden, in the same words, for anyone else."""
+    if not response_code or len(response_code) > MAX_RESPONSE_CODE:
+        raise Forbidden(WRONG_RESPONSE_CODE)
+    secret = new_token()
+    swapped = await repository.swap_response_code(
+        session, request_id, given_hash=token_hash(response_code), browser_hash=token_hash(secret)
+    )
+    if not swapped:
+        raise Forbidden(WRONG_RESPONSE_CODE)
+    return secret
+
+
+async def answer_for_browser(
+    session: AsyncSession, request_id: str, browser_secret: str | None
 ) -> BrowserAnswer:
-    """The answer to ``request_id``, for the browser holding its response code; Forbidden
-    (the same words whether the request or the code is unknown) for anyone else."""
+    """The answer to ``request_id``, for the browser holding its secret; Forbidden (the same
+    words whether the request or the secret is unknown) for anyone else."""
     request = await repository.request_by_id(session, request_id)
     if (
         request is None
-        or not response_code
-        or len(response_code) > MAX_RESPONSE_CODE
+        or not browser_secret
+        or len(browser_secret) > MAX_RESPONSE_CODE
         or request.responded_at is None
-        or not response_code_matches(request, response_code)
+        or not browser_secret_matches(request, browser_secret)
     ):
         raise Forbidden(WRONG_RESPONSE_CODE)
     organisation = await session.get(Organisation, request.organisation_id)

@@ -133,6 +133,30 @@ async def mark_same_device(session: AsyncSession, request_id: str) -> None:
     )
 
 
+_SWAP_RESPONSE_CODE = (
+    update(_REQUESTS)
+    .where(
+        _REQUESTS.c.id == bindparam("request_id"),
+        _REQUESTS.c.response_code_hash == bindparam("given_hash"),
+        _REQUESTS.c.responded_at.is_not(None),
+    )
+    .values(response_code_hash=bindparam("browser_hash"))
+    .returning(_REQUESTS.c.id)
+)
+
+
+async def swap_response_code(
+    session: AsyncSession, request_id: str, *, given_hash: str, browser_hash: str
+) -> bool:
+    """Replace the response code's hash by the browser secret's if ``given_hash`` is still
+    the request's: True for exactly one caller, so the code works once."""
+    result = await session.execute(
+        _SWAP_RESPONSE_CODE,
+        {"request_id": request_id, "given_hash": given_hash, "browser_hash": browser_hash},
+    )
+    return result.scalar_one_or_none() is not None
+
+
 async def store_result(
     session: AsyncSession, request_id: str, *, received_at: datetime, values: dict[str, Any]
 ) -> bool:
