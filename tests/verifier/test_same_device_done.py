@@ -43,6 +43,14 @@ def link_back(posted: httpx.Response) -> str:
     return f"{back.path}?{back.query}"
 
 
+async def answered_by_trusted_wallet(verifier: RunningVerifier, wallet: Wallet) -> str:
+    """A same-device request answered with a credential that verifies; the link back."""
+    verifier.trust.add(wallet.issuer.did)
+    request, _ = await same_device_request(verifier)
+    posted = await verifier.client.post(RESPONSE, data=await answer(verifier, wallet, request))
+    return link_back(posted)
+
+
 async def back_in_browser(verifier: RunningVerifier, posted: httpx.Response) -> httpx.Response:
     async with browser(verifier) as learners:
         return await learners.get(link_back(posted), headers=HTML)
@@ -97,10 +105,7 @@ async def test_a_wrong_or_missing_response_code_is_refused_in_words(
 async def test_the_link_works_once_and_the_learners_reload_still_shows_the_answer(
     verifier: RunningVerifier, wallet: Wallet
 ) -> None:
-    verifier.trust.add(wallet.issuer.did)
-    request, _ = await same_device_request(verifier)
-    posted = await verifier.client.post(RESPONSE, data=await answer(verifier, wallet, request))
-    link = link_back(posted)
+    link = await answered_by_trusted_wallet(verifier, wallet)
     async with browser(verifier) as learners, browser(verifier) as someone_else:
         first = await learners.get(link, headers=HTML)
         assert first.status_code == 200, first.text
@@ -126,10 +131,7 @@ async def test_the_link_works_once_and_the_learners_reload_still_shows_the_answe
 async def test_two_browsers_with_the_same_code_at_once_only_one_gets_in(
     verifier: RunningVerifier, wallet: Wallet
 ) -> None:
-    verifier.trust.add(wallet.issuer.did)
-    request, _ = await same_device_request(verifier)
-    posted = await verifier.client.post(RESPONSE, data=await answer(verifier, wallet, request))
-    link = link_back(posted)
+    link = await answered_by_trusted_wallet(verifier, wallet)
     browsers = [browser(verifier) for _ in range(6)]
     try:
         pages = await asyncio.gather(*(each.get(link, headers=HTML) for each in browsers))

@@ -9,7 +9,9 @@ Order of work for a wallet's answer (OpenID4VP 1.0 §5 in the spec notes):
 3. each credential inside: subject = presenter ("holder_binding"), the issuer's signature
    ("credential_signature"), the issuer on the trust list ("trusted_issuer", issuer_trust),
    revocation and suspension ("status", credential_status), dates ("validity_dates",
-   dates), OB 3.0 with every mandatory EU element ("credential_shape"); credential_checks;
+   dates), OB 3.0 with every mandatory EU element ("credential_shape"); credential_checks.
+   The credentials' signatures are checked at the same time as their presentation's
+   (each on its own, so neither waits for the other's verdict);
 4. what the request asked for ("constraints"; response_checks).
 
 This module only puts those in order. Every applicable check runs and is reported; one that
@@ -26,6 +28,7 @@ each unit of work its own trust list with ``with_trust``.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.credentials.formats import credential_formats
+from shared.credentials.formats.base import VerificationResult
 from shared.credentials.formats.validity import Clock, utc_now
 from shared.credentials.formats.vcdm import did_of, issuer_id
 from shared.credentials.status_check import StatusCheck
@@ -51,6 +55,7 @@ from verifier.checks.issuer_trust import IssuerTrust
 from verifier.checks.presentation_checks import (
     audience_check,
     binding_of,
+    carried_credentials,
     combined,
     is_presentation,
     nonce_check,
@@ -81,6 +86,8 @@ log = logging.getLogger(__name__)
 # Wide enough that the formats never refuse on dates; "validity_dates" judges them.
 _DATES_ELSEWHERE = timedelta(days=365 * 200)
 PRESENTATION_CHECKS = ("presentation_signature", "nonce", "audience")
+# A credential's format and what checking its signature found.
+_Signature = tuple[str, VerificationResult]
 
 
 @dataclass
@@ -100,7 +107,8 @@ class _Presented:
 
     own: dict[str, Check]  # presentation_signature, nonce, audience
     presenter: Presenter
-    credentials: list[object]
+    credentials: list[object]  # every credential it carries
+    signatures: list[_Signature | None]  # the first ones' signature checks (MAX_CREDENTIALS)
     answers: str | None = None  # the DCQL query id it answers
 
 
@@ -178,7 +186,8 @@ class Verifier:
                 "audience", Outcome.NOT_APPLICABLE, lone + "no request, so no audience to match."
             ),
         ]
-        await self._check_credential(found, value, None, NO_REQUEST)
+        verified = await self._credential_signature(value)
+        await self._check_credential(found, value, verified, None, NO_REQUEST)
         found.checks.append(constraints_check(NO_REQUEST, found.credentials))
         return Report(found.checks, found.credentials, None)
 
@@ -189,7 +198,11 @@ class Verifier:
         read_as: str = "The answer is readable and answers the request.",
     ) -> Report:
         found = _Found(IssuerTrust(self._trust), response_problems=list(answer.problems))
-        presented = [await self._presentation(p, expectation) for p in answer.presentations]
+        presented: list[_Presented] = []
+        room = MAX_CREDENTIALS
+        for presentation in answer.presentations:
+            presented.append(await self._presentation(presentation, expectation, room))
+            room -= len(presented[-1].signatures)
         if not presented:
             found.response_problems.append("The answer holds no presentation credstack can read.")
         holders = {p.presenter.holder for p in presented if p.presenter.holder}
@@ -202,18 +215,18 @@ class Verifier:
             )
         for name in PRESENTATION_CHECKS:
             found.checks.append(combined(name, [p.own[name] for p in presented]))
+        if sum(len(item.credentials) for item in presented) > MAX_CREDENTIALS:
+            found.response_problems.append(
+                f"The answer holds more than {MAX_CREDENTIALS} credentials; the rest were not "
+                "checked."
+            )
         for item in presented:
             if not item.credentials:
                 found.response_problems.append("A presentation carries no credential.")
-            for credential in item.credentials:
-                if len(found.credentials) >= MAX_CREDENTIALS:
-                    found.response_problems.append(
-                        f"The answer holds more than {MAX_CREDENTIALS} credentials; the rest "
-                        "were not checked."
-                    )
-                    break
+            # zip stops at the credentials that were verified (the first MAX_CREDENTIALS).
+            for credential, verified in zip(item.credentials, item.signatures, strict=False):
                 document = await self._check_credential(
-                    found, credential, item.presenter, expectation
+                    found, credential, verified, item.presenter, expectation
                 )
                 found.response_problems += claims_problems(expectation, item.answers, document)
         found.checks.insert(0, response_check(found.response_problems, read_as))
@@ -221,17 +234,25 @@ class Verifier:
         return Report(found.checks, found.credentials, found.holder)
 
     async def _presentation(
-        self, presentation: Presentation, expectation: Expectation
+        self, presentation: Presentation, expectation: Expectation, room: int
     ) -> _Presented:
+        """The presentation's own checks, with the signatures of the first ``room``
+        credentials it carries verified at the same time: didkit checks each proof on its
+        own threads, so a presentation and its credentials take about the time of the
+        slowest one, not of all of them one after the other."""
         fmt = self._presentation_formats[presentation.format]
         document = presentation.document
         carried_nonce, carried_audience = binding_of(
             document, presentation.format, presentation.claims
         )
-        result = await fmt.verify_presentation(
-            document,
-            nonce=carried_nonce if isinstance(carried_nonce, str) else "",
-            audience=carried_audience if isinstance(carried_audience, str) else "",
+        credentials = carried_credentials(document, presentation.format, presentation.claims)
+        result, signatures = await asyncio.gather(
+            fmt.verify_presentation(
+                document,
+                nonce=carried_nonce if isinstance(carried_nonce, str) else "",
+                audience=carried_audience if isinstance(carried_audience, str) else "",
+            ),
+            self._credential_signatures(credentials[:room]),
         )
         signature = presentation_signature(
             result, presentation.format, carried_nonce, carried_audience
@@ -239,11 +260,6 @@ class Verifier:
         holder = result.document.get("holder")
         holder = holder if isinstance(holder, str) else None
         signer = did_of(result.signer) if result.signer else None
-        credentials = result.document.get("verifiableCredential")
-        if credentials is None:
-            credentials = []
-        elif not isinstance(credentials, list):
-            credentials = [credentials]
         proven = signature.outcome is Outcome.PASSED and holder is not None and signer == holder
         return _Presented(
             own={
@@ -253,27 +269,39 @@ class Verifier:
             },
             presenter=Presenter(holder, proven),
             credentials=credentials,
+            signatures=signatures,
             answers=presentation.answers,
         )
+
+    async def _credential_signatures(self, credentials: list[object]) -> list[_Signature | None]:
+        return list(await asyncio.gather(*map(self._credential_signature, credentials)))
+
+    async def _credential_signature(self, signed: object) -> _Signature | None:
+        """The credential's format and its signature check; None when it is in none."""
+        kind = format_of(signed)
+        if kind is None:
+            return None
+        assert isinstance(signed, dict | str)
+        return kind, await self._credential_formats[kind].verify_credential(signed)
 
     async def _check_credential(
         self,
         found: _Found,
         signed: object,
+        verified: _Signature | None,
         presenter: Presenter | None,
         expectation: Expectation,
     ) -> dict[str, Any]:
-        """Run the per-credential checks on ``signed``; the credential as read (or {})."""
+        """Run the per-credential checks on ``signed``, whose signature check is ``verified``
+        (``_credential_signature``); the credential as read (or {})."""
         index = len(found.credentials)
-        kind = format_of(signed)
-        if kind is None:
+        if verified is None:
             found.credentials.append(
                 PresentedCredential(index, "unknown", None, None, False, None, None, "unknown")
             )
             found.checks += unreadable_item_checks(index)
             return {}
-        assert isinstance(signed, dict | str)
-        result = await self._credential_formats[kind].verify_credential(signed)
+        kind, result = verified
         document = result.document
         signature = credential_signature(result, index)
         genuine = signature.outcome is Outcome.PASSED

@@ -47,6 +47,28 @@ def binding_of(
     return None, None
 
 
+def carried_credentials(
+    document: SignedDocument, kind: str, claims: dict[str, Any] | None = None
+) -> list[object]:
+    """The credentials a presentation carries (``verifiableCredential``; JWT: in its ``vp``
+    claim), read before its signature is checked: each is verified on its own, and whether
+    the presentation's signature holds is its own check. ``claims`` as for ``binding_of``."""
+    carrier: object = document
+    if kind == JWT_VC_JSON and isinstance(document, str):
+        if claims is None:
+            try:
+                claims = unverified_claims(document)
+            except CredstackError:
+                return []
+        carrier = claims.get("vp")
+    if not isinstance(carrier, dict):
+        return []
+    credentials = carrier.get("verifiableCredential")
+    if credentials is None:
+        return []
+    return credentials if isinstance(credentials, list) else [credentials]
+
+
 def presentation_signature(
     result: VerificationResult, kind: str, nonce: object, audience: object
 ) -> Check:

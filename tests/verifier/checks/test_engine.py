@@ -25,6 +25,19 @@ from tests.verifier.checks.world import (
     submission,
 )
 from verifier.checks.report import CHECK_NAMES, CREDENTIAL_CHECKS, Outcome, Report
+from verifier.checks.tokens import MAX_CREDENTIALS
+
+
+def with_ects_raised(signed: Any, ects: int) -> Any:
+    """The signed credential with its ECTS changed after signing (its signature left as is)."""
+    if isinstance(signed, dict):
+        tampered = copy.deepcopy(signed)
+        tampered["credentialSubject"]["achievement"]["ectsCredits"] = ects
+        return tampered
+    header, payload, signature = signed.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["vc"]["credentialSubject"]["achievement"]["ectsCredits"] = ects
+    return ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
 
 
 def assert_verified(report: Report) -> None:
@@ -91,15 +104,7 @@ async def test_several_presentations_as_a_pe_array_add_up(world: World) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_a_tampered_claim_fails_the_credential_signature(world: World, fmt: str) -> None:
     """The learner raises their ECTS after issuance and presents it, signed by their own key."""
-    signed = await world.credential(fmt)
-    if isinstance(signed, dict):
-        tampered: Any = copy.deepcopy(signed)
-        tampered["credentialSubject"]["achievement"]["ectsCredits"] = 50
-    else:
-        header, payload, signature = signed.split(".")
-        claims = json.loads(b64url_decode(payload))
-        claims["vc"]["credentialSubject"]["achievement"]["ectsCredits"] = 50
-        tampered = ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
+    tampered = with_ects_raised(await world.credential(fmt), 50)
     report = await world.check_dcql(fmt, [await world.present(fmt, [tampered])])
     assert not report.verified
     assert outcomes(report)["credential_signature#0"] is Outcome.FAILED
@@ -383,3 +388,34 @@ async def test_one_wrong_nonce_among_several_presentations_rejects_them_all(worl
     assert outcomes(report)["nonce"] is Outcome.FAILED
     assert reason(report, "nonce").startswith("Presentation 2: ")
     assert "whole answer is rejected" in reason(report, "response")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_each_credentials_verdict_stays_with_it_when_checked_at_once(
+    world: World, fmt: str
+) -> None:
+    """The presentation and its credentials are verified at the same time: a forged one in
+    the middle fails on its own index, and the ones around it still pass."""
+    good = await world.credential(fmt, ects=3)
+    other = await world.credential(fmt, ects=2, id="https://uni.example/mc/other")
+    forged = with_ects_raised(
+        await world.credential(fmt, ects=4, id="https://uni.example/mc/forged"), 40
+    )
+    report = await world.check_dcql(fmt, [await world.present(fmt, [good, forged, other])])
+    assert not report.verified
+    assert not_passed(report) == {"credential_signature#1", "trusted_issuer#1", "status#1"}
+    assert [c.achievement.get("ects") for c in report.credentials] == ["3", "40", "2"]
+
+
+async def test_more_credentials_than_the_limit_are_not_all_checked_and_the_answer_says_so(
+    world: World,
+) -> None:
+    limit = MAX_CREDENTIALS
+    credential = await world.credential("jwt_vc_json")
+    presentation = await world.present("jwt_vc_json", [credential] * (limit + 1))
+    report = await world.check_dcql("jwt_vc_json", [presentation])
+    assert not report.verified
+    assert len(report.credentials) == limit
+    assert f"more than {limit} credentials" in reason(report, "response")
+    assert outcomes(report)[f"credential_signature#{limit - 1}"] is Outcome.PASSED
+    assert f"credential_signature#{limit}" not in outcomes(report)
