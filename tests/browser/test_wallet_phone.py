@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from shared.languages import LANGUAGE_NAMES
 from tests.browser.phone import (
     Screenshots,
     assert_clear_of_the_tab_bar,
@@ -128,3 +129,15 @@ async def test_a_learner_receives_a_credential_from_a_qr_code_on_a_phone(
     )
     await expect(phone.get_by_role("link", name=TITLE)).to_contain_text("Valid")
     await check_the_screen(phone, screenshots, "cards-checked")
+
+    # The narrowest phones still in use (320 CSS px), in every language of the wallet: the
+    # tab bar's words are longest in Polish and German, and it must still fit the screen.
+    await phone.set_viewport_size({"width": 320, "height": 640})
+    for language in LANGUAGE_NAMES:
+        await phone.goto(f"{wallet.base_url}/?lang={language}")
+        await expect(phone.locator("html")).to_have_attribute("lang", language)
+        await screenshots.take(phone, f"cards-320px-{language}")
+        await assert_fits_the_screen(phone)
+        tabs = phone.locator("nav.tabs").get_by_role("link")
+        await expect(tabs).to_have_count(5)
+        await assert_thumb_sized(*await tabs.all())
