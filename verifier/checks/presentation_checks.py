@@ -26,19 +26,26 @@ def is_presentation(value: dict[str, Any] | str) -> bool:
         return False
 
 
+def _jwt_claims(jwt: str, claims: dict[str, Any] | None) -> dict[str, Any]:
+    """A JWT presentation's claims, unverified: ``claims`` as already read (so that they are
+    not decoded twice), else read now; empty when the JWT cannot be read."""
+    if claims is not None:
+        return claims
+    try:
+        return unverified_claims(jwt)
+    except CredstackError:
+        return {}
+
+
 def binding_of(
     document: SignedDocument, kind: str, claims: dict[str, Any] | None = None
 ) -> tuple[object, object]:
     """The nonce and audience a presentation carries (LDP: the authentication proof's
     challenge and domain; JWT: the nonce and aud claims), unverified. ``claims``: a JWT's
-    claims as already read, so that they are not decoded twice."""
+    claims as already read."""
     if kind == JWT_VC_JSON and isinstance(document, str):
-        if claims is None:
-            try:
-                claims = unverified_claims(document)
-            except CredstackError:
-                return None, None
-        return claims.get("nonce"), claims.get("aud")
+        read = _jwt_claims(document, claims)
+        return read.get("nonce"), read.get("aud")
     if isinstance(document, dict):
         proofs = document.get("proof")
         for proof in proofs if isinstance(proofs, list) else [proofs]:
@@ -55,12 +62,7 @@ def carried_credentials(
     the presentation's signature holds is its own check. ``claims`` as for ``binding_of``."""
     carrier: object = document
     if kind == JWT_VC_JSON and isinstance(document, str):
-        if claims is None:
-            try:
-                claims = unverified_claims(document)
-            except CredstackError:
-                return []
-        carrier = claims.get("vp")
+        carrier = _jwt_claims(document, claims).get("vp")
     if not isinstance(carrier, dict):
         return []
     credentials = carrier.get("verifiableCredential")

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Forbidden
 from shared.runtime import SessionDep
@@ -47,7 +48,7 @@ async def answer_received(
 
 
 async def _trade_code(
-    request: Request, request_id: str, session: SessionDep, response_code: str
+    request: Request, request_id: str, session: AsyncSession, response_code: str
 ) -> Response:
     """The wallet's code, traded for this browser's cookie; then the page without the code."""
     try:
