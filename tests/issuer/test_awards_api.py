@@ -7,13 +7,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
 from issuer.models import AuditEvent
 from tests.issuer.conftest import RunningIssuer
 from tests.issuer.test_catalogue_api import ACTOR, first_achievement
+from tests.support.qr import read_qr
 
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -39,9 +39,7 @@ def offer_uri_of(link: str) -> str:
 
 
 def decode_png(png: bytes) -> str:
-    [barcode] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
-    return str(barcode.text)
+    return str(read_qr(Image.open(io.BytesIO(png))).text)
 
 
 async def test_an_award_comes_with_a_working_offer_link_and_qr_code(

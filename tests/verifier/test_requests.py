@@ -7,11 +7,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import zxingcpp
 from PIL import Image
 
 from shared.crypto.jose import unverified_header, verify_jwt
 from shared.did.resolver import DIDResolver
+from tests.support.qr import read_qr
 from tests.verifier.conftest import BASE_URL, RunningVerifier
 from verifier.requests.queries import ACHIEVEMENT_TYPE_VALUES
 
@@ -173,7 +173,7 @@ async def test_qr_codes_carry_the_openid4vp_link(verifier: RunningVerifier) -> N
     png = await verifier.client.get(request["qr_png_url"], headers=verifier.auth)
     assert png.status_code == 200, png.text
     assert png.headers["content-type"] == "image/png"
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    code = read_qr(Image.open(io.BytesIO(png.content)))
     assert code.text == request["request_uri"]
     svg = await verifier.client.get(request["qr_svg_url"], headers=verifier.auth)
     assert svg.status_code == 200

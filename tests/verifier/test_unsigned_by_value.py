@@ -9,11 +9,11 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import zxingcpp
 from PIL import Image
 
 from holder.share.request import parse_link, resolve
 from shared.crypto.jose import unverified_header
+from tests.support.qr import read_qr
 from tests.verifier.conftest import LOCAL_BASE_URL, RunningVerifier
 from tests.verifier.test_our_wallet_reads_requests import fetching
 
@@ -46,7 +46,7 @@ async def test_a_redirect_uri_request_travels_by_value_in_its_qr_code(
 
     png = await local_verifier.client.get(created["qr_png_url"], headers=local_verifier.auth)
     assert png.status_code == 200, png.text
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    code = read_qr(Image.open(io.BytesIO(png.content)))
     assert code.text == link
 
     # Our wallet reads the QR code's link as it is.
